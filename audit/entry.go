@@ -1,0 +1,73 @@
+// Package audit is Procura's journal: every act (state change, sign-in,
+// delegated login) is one entry, written in the same transaction as the act
+// it records. Entries name people only by pseudonymous ids, never by name or
+// email, so that personal data may be purged while the journal stays whole.
+//
+// Contract: Record refuses to write outside a transaction (the act and its
+// entry commit together, or neither does); the database refuses UPDATE,
+// DELETE and TRUNCATE on the journal.
+package audit
+
+import (
+	"context"
+	"time"
+)
+
+// Action names what happened.
+type Action string
+
+const (
+	ActionSignIn              Action = "aidant.sign_in"
+	ActionSignInFailed        Action = "aidant.sign_in_failed"
+	ActionLockedOut           Action = "aidant.locked_out"
+	ActionTOTPEnrolled        Action = "aidant.totp_enrolled"
+	ActionSessionEnded        Action = "session.ended"
+	ActionOrganisationSwitch  Action = "organisation.switched"
+	ActionOrganisationCreated Action = "organisation.created"
+	ActionAccountCreated      Action = "account.created"
+	ActionAccountDeactivated  Action = "account.deactivated"
+	ActionAccountReactivated  Action = "account.reactivated"
+)
+
+// ActorKind says who acted.
+type ActorKind string
+
+const (
+	ActorAidant    ActorKind = "aidant"
+	ActorManager   ActorKind = "manager"
+	ActorUsager    ActorKind = "usager"
+	ActorOperator  ActorKind = "operator"
+	ActorSystem    ActorKind = "system"
+	ActorAnonymous ActorKind = "anonymous"
+)
+
+// Entry is one act. Only ids appear here; Details holds small facts without
+// personal data (a reason, a count, a role).
+type Entry struct {
+	ID             int64
+	Time           time.Time
+	Action         Action
+	ActorKind      ActorKind
+	ActorID        string
+	OrganisationID string
+	UsagerID       string
+	MandateID      string
+	PermissionID   string
+	Procedure      string
+	ClientID       string
+	RequestID      string
+	Details        map[string]string
+}
+
+type requestIDKey struct{}
+
+// WithRequestID returns a context whose entries carry the request id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id carried by ctx, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

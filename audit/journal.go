@@ -1,0 +1,129 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"procura/db"
+)
+
+// Journal records and reads audit entries.
+type Journal struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// New returns the journal of d; now is the clock entries are stamped with.
+func New(d *db.DB, now func() time.Time) *Journal {
+	return &Journal{db: d, now: now}
+}
+
+// ErrNoTransaction is returned by Record called outside db.InTx: an entry
+// written on its own could commit without its act, or the act without it.
+var ErrNoTransaction = errors.New("audit: Record must run inside the act's transaction")
+
+// row is the audit_entries table.
+type row struct {
+	ID             int64 `gorm:"primaryKey"`
+	OccurredAt     time.Time
+	Action         string
+	ActorKind      string
+	ActorID        string
+	OrganisationID string
+	UsagerID       string
+	MandateID      string
+	PermissionID   string
+	Procedure      string
+	ClientID       string
+	RequestID      string
+	Details        string
+}
+
+func (row) TableName() string { return "audit_entries" }
+
+// Record writes e in the transaction carried by ctx. Its time is the
+// journal's clock and its request id the context's, unless already set.
+// An error here must fail the act (fail closed).
+func (j *Journal) Record(ctx context.Context, e Entry) error {
+	if !db.InTransaction(ctx) {
+		return ErrNoTransaction
+	}
+	if e.Action == "" || e.ActorKind == "" {
+		return errors.New("audit: entry needs an action and an actor kind")
+	}
+	if e.Time.IsZero() {
+		e.Time = j.now()
+	}
+	if e.RequestID == "" {
+		e.RequestID = RequestID(ctx)
+	}
+	details := []byte("{}")
+	if len(e.Details) > 0 {
+		var err error
+		if details, err = json.Marshal(e.Details); err != nil {
+			return fmt.Errorf("audit: details: %w", err)
+		}
+	}
+	r := row{
+		OccurredAt: e.Time.UTC(), Action: string(e.Action), ActorKind: string(e.ActorKind), ActorID: e.ActorID,
+		OrganisationID: e.OrganisationID, UsagerID: e.UsagerID, MandateID: e.MandateID, PermissionID: e.PermissionID,
+		Procedure: e.Procedure, ClientID: e.ClientID, RequestID: e.RequestID, Details: string(details),
+	}
+	if err := j.db.Conn(ctx).Create(&r).Error; err != nil {
+		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// Filter selects entries; empty fields match everything.
+type Filter struct {
+	OrganisationID string
+	ActorID        string
+	Action         Action
+	// AfterID continues a listing after the last id seen (keyset pagination).
+	AfterID int64
+	Limit   int
+}
+
+// List returns entries matching f in id order.
+func (j *Journal) List(ctx context.Context, f Filter) ([]Entry, error) {
+	q := j.db.Conn(ctx).Model(&row{}).Order("id")
+	if f.OrganisationID != "" {
+		q = q.Where("organisation_id = ?", f.OrganisationID)
+	}
+	if f.ActorID != "" {
+		q = q.Where("actor_id = ?", f.ActorID)
+	}
+	if f.Action != "" {
+		q = q.Where("action = ?", string(f.Action))
+	}
+	if f.AfterID > 0 {
+		q = q.Where("id > ?", f.AfterID)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	var rows []row
+	if err := q.Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("audit: list: %w", err)
+	}
+	entries := make([]Entry, len(rows))
+	for i, r := range rows {
+		var details map[string]string
+		if r.Details != "" && r.Details != "{}" {
+			if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
+				return nil, fmt.Errorf("audit: entry %d details: %w", r.ID, err)
+			}
+		}
+		entries[i] = Entry{
+			ID: r.ID, Time: r.OccurredAt, Action: Action(r.Action), ActorKind: ActorKind(r.ActorKind), ActorID: r.ActorID,
+			OrganisationID: r.OrganisationID, UsagerID: r.UsagerID, MandateID: r.MandateID, PermissionID: r.PermissionID,
+			Procedure: r.Procedure, ClientID: r.ClientID, RequestID: r.RequestID, Details: details,
+		}
+	}
+	return entries, nil
+}

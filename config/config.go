@@ -1,0 +1,169 @@
+// Package config holds Procura's typed configuration, read once from
+// PROCURA_* environment variables by cmd/procura and validated before use.
+// Nothing else in Procura reads the environment.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of a Procura server.
+type Config struct {
+	// DatabaseURL is a postgres:// URL, or sqlite:<path> for the embedded store
+	// (development only).
+	DatabaseURL string
+	// BaseURL is the public URL of the server, without trailing slash; it is
+	// the OpenID issuer and the origin every cookie and redirect is bound to.
+	BaseURL string
+	// ListenAddr is the TCP address the HTTP server listens on.
+	ListenAddr string
+	// MasterKey encrypts secrets at rest (TOTP seeds, signing keys). 32 bytes.
+	MasterKey []byte
+	// SessionIdleTimeout ends a session left unused this long.
+	SessionIdleTimeout time.Duration
+	// SessionMaxAge ends a session this long after sign-in, used or not.
+	SessionMaxAge time.Duration
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+	// TrustProxyHeaders makes the client IP come from X-Forwarded-For (set it
+	// only behind a load balancer that overwrites that header).
+	TrustProxyHeaders bool
+	// MaxBodyBytes caps every request body.
+	MaxBodyBytes int64
+	// Dev marks the `procura dev` run: insecure cookies over http on loopback.
+	Dev bool
+}
+
+// Var documents one environment variable; Vars lists them all, in the order
+// the README shows them.
+type Var struct {
+	Name    string
+	Default string
+	Doc     string
+}
+
+// Vars is the list of every environment variable Procura reads.
+var Vars = []Var{
+	{"PROCURA_DATABASE_URL", "", "PostgreSQL URL (postgres://…). `procura dev` defaults to sqlite:procura-dev.db."},
+	{"PROCURA_BASE_URL", "", "Public base URL, the OpenID issuer; https required by `procura serve`. `procura dev` defaults to http://localhost:8080."},
+	{"PROCURA_LISTEN_ADDR", ":8080", "Address the HTTP server listens on."},
+	{"PROCURA_MASTER_KEY", "", "Base64 of 32 random bytes (`openssl rand -base64 32`); encrypts secrets at rest. `procura dev` uses a fixed development key."},
+	{"PROCURA_SESSION_IDLE_TIMEOUT", "30m", "A session unused this long ends."},
+	{"PROCURA_SESSION_MAX_AGE", "10h", "A session ends this long after sign-in."},
+	{"PROCURA_LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"PROCURA_TRUST_PROXY_HEADERS", "false", "Take the client IP from X-Forwarded-For (only behind a proxy that sets it)."},
+	{"PROCURA_MAX_BODY_BYTES", "1048576", "Largest accepted request body, in bytes."},
+}
+
+// FromEnv reads the configuration through getenv (os.Getenv in production, a
+// map in tests). Defaults apply to unset variables; values that do not parse
+// are errors naming the variable. Call Validate before use.
+func FromEnv(getenv func(string) string) (Config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, v := range Vars {
+			if v.Name == name {
+				return v.Default
+			}
+		}
+		return ""
+	}
+	var errs []error
+	c := Config{
+		DatabaseURL: get("PROCURA_DATABASE_URL"),
+		BaseURL:     strings.TrimRight(get("PROCURA_BASE_URL"), "/"),
+		ListenAddr:  get("PROCURA_LISTEN_ADDR"),
+		LogLevel:    get("PROCURA_LOG_LEVEL"),
+	}
+	if s := get("PROCURA_MASTER_KEY"); s != "" {
+		k, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PROCURA_MASTER_KEY: not base64: %w", err))
+		}
+		c.MasterKey = k
+	}
+	var err error
+	if c.SessionIdleTimeout, err = time.ParseDuration(get("PROCURA_SESSION_IDLE_TIMEOUT")); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_SESSION_IDLE_TIMEOUT: %w", err))
+	}
+	if c.SessionMaxAge, err = time.ParseDuration(get("PROCURA_SESSION_MAX_AGE")); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_SESSION_MAX_AGE: %w", err))
+	}
+	if c.TrustProxyHeaders, err = strconv.ParseBool(get("PROCURA_TRUST_PROXY_HEADERS")); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_TRUST_PROXY_HEADERS: %w", err))
+	}
+	if c.MaxBodyBytes, err = strconv.ParseInt(get("PROCURA_MAX_BODY_BYTES"), 10, 64); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_MAX_BODY_BYTES: %w", err))
+	}
+	return c, errors.Join(errs...)
+}
+
+// Validate reports every setting that cannot run, each error naming its
+// variable.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("PROCURA_DATABASE_URL: required"))
+	} else if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		errs = append(errs, errors.New("PROCURA_DATABASE_URL: must start with postgres://, postgresql:// or sqlite:"))
+	} else if strings.HasPrefix(c.DatabaseURL, "sqlite:") && !c.Dev {
+		errs = append(errs, errors.New("PROCURA_DATABASE_URL: the embedded SQLite store is for `procura dev` only; use PostgreSQL"))
+	}
+	u, err := url.Parse(c.BaseURL)
+	switch {
+	case c.BaseURL == "":
+		errs = append(errs, errors.New("PROCURA_BASE_URL: required"))
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		errs = append(errs, errors.New("PROCURA_BASE_URL: must be an absolute http(s) URL without query, fragment or credentials"))
+	case c.Dev && !isLoopback(u.Hostname()):
+		errs = append(errs, fmt.Errorf("PROCURA_BASE_URL: `procura dev` serves on loopback only, not %q", u.Hostname()))
+	case !c.Dev && u.Scheme != "https":
+		errs = append(errs, errors.New("PROCURA_BASE_URL: must be https"))
+	}
+	if c.ListenAddr == "" {
+		errs = append(errs, errors.New("PROCURA_LISTEN_ADDR: required"))
+	} else if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_LISTEN_ADDR: %w", err))
+	}
+	if len(c.MasterKey) != 32 {
+		errs = append(errs, fmt.Errorf("PROCURA_MASTER_KEY: must be 32 bytes in base64, got %d bytes", len(c.MasterKey)))
+	}
+	if c.SessionIdleTimeout < time.Minute {
+		errs = append(errs, errors.New("PROCURA_SESSION_IDLE_TIMEOUT: at least 1m"))
+	}
+	if c.SessionMaxAge < c.SessionIdleTimeout {
+		errs = append(errs, errors.New("PROCURA_SESSION_MAX_AGE: must not be shorter than PROCURA_SESSION_IDLE_TIMEOUT"))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("PROCURA_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.MaxBodyBytes < 1024 {
+		errs = append(errs, errors.New("PROCURA_MAX_BODY_BYTES: at least 1024"))
+	}
+	return errors.Join(errs...)
+}
+
+// SecureCookies says whether cookies carry the Secure attribute: always,
+// except in `procura dev` over plain http on loopback.
+func (c Config) SecureCookies() bool {
+	return strings.HasPrefix(c.BaseURL, "https://")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

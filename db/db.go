@@ -1,0 +1,156 @@
+// Package db opens Procura's store (PostgreSQL in production, embedded SQLite
+// for `procura dev`), applies its versioned migrations and carries the
+// current transaction in a context so that a use case and its audit entry
+// commit together.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// DB is an open store.
+type DB struct {
+	gorm    *gorm.DB
+	Dialect Dialect
+}
+
+// Open connects to the store named by url: postgres://… or postgresql://…
+// for PostgreSQL, sqlite:<path> for the embedded store. It does not migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	var (
+		g       *gorm.DB
+		dialect Dialect
+		err     error
+	)
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		dialect = Postgres
+		g, err = gorm.Open(postgres.Open(url), cfg)
+	case strings.HasPrefix(url, "sqlite:"):
+		dialect = SQLite
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return nil, errors.New("db: sqlite: URL needs a file path")
+		}
+		dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"
+		g, err = gorm.Open(sqlite.Open(dsn), cfg)
+	default:
+		return nil, errors.New("db: URL must start with postgres://, postgresql:// or sqlite:")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, fmt.Errorf("db: %w", err)
+	}
+	if dialect == SQLite {
+		// One connection: SQLite has one writer, and a second connection
+		// waiting for it inside a transaction would only fail with SQLITE_BUSY.
+		sqlDB.SetMaxOpenConns(1)
+	} else {
+		sqlDB.SetMaxOpenConns(32)
+		sqlDB.SetMaxIdleConns(32)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("db: reach %s: %w", dialect, err)
+	}
+	return &DB{gorm: g, Dialect: dialect}, nil
+}
+
+// Close releases the connections.
+func (d *DB) Close() error {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks the store answers; /readyz uses it.
+func (d *DB) Ping(ctx context.Context) error {
+	sqlDB, err := d.gorm.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+type txKey struct{}
+
+// InTx runs fn inside one transaction carried by the context given to fn:
+// every Conn(ctx) inside fn uses it. It commits when fn returns nil and rolls
+// back otherwise. Called inside another InTx, it joins the outer transaction.
+func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// InTransaction reports whether ctx carries a transaction begun by InTx.
+func InTransaction(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*gorm.DB)
+	return ok
+}
+
+// Conn returns the handle to query with: the context's transaction when there
+// is one, the pool otherwise.
+func (d *DB) Conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx.WithContext(ctx)
+	}
+	return d.gorm.WithContext(ctx)
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure, on
+// either engine.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "UNIQUE constraint failed")
+}
+
+// ErrNotFound is returned by lookups that find nothing.
+var ErrNotFound = errors.New("not found")
+
+// NotFound maps GORM's record-not-found to ErrNotFound and leaves any other
+// error as it is.
+func NotFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}

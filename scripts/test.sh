@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` and CI run it: vet, the Go tests on
+# PostgreSQL and SQLite (fuzz seed corpora included), and the browser tests
+# (Debian's Chromium driven by playwright-core).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "Chromium is missing: install Debian's chromium package." >&2
+    exit 1
+  fi
+  echo "Installing Chromium and poppler-utils with apt…" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null
+fi
+
+go vet -tags browser ./...
+exec ./scripts/with-postgres.sh go test -tags browser -count=1 -timeout 12m ./...
