@@ -17,16 +17,18 @@ import (
 type Action string
 
 const (
-	ActionSignIn              Action = "aidant.sign_in"
-	ActionSignInFailed        Action = "aidant.sign_in_failed"
-	ActionLockedOut           Action = "aidant.locked_out"
-	ActionTOTPEnrolled        Action = "aidant.totp_enrolled"
-	ActionSessionEnded        Action = "session.ended"
-	ActionOrganisationSwitch  Action = "organisation.switched"
-	ActionOrganisationCreated Action = "organisation.created"
-	ActionAccountCreated      Action = "account.created"
-	ActionAccountDeactivated  Action = "account.deactivated"
-	ActionAccountReactivated  Action = "account.reactivated"
+	ActionSignIn                   Action = "aidant.sign_in"
+	ActionSignInFailed             Action = "aidant.sign_in_failed"
+	ActionLockedOut                Action = "aidant.locked_out"
+	ActionTOTPEnrolled             Action = "aidant.totp_enrolled"
+	ActionSessionEnded             Action = "session.ended"
+	ActionOrganisationSwitch       Action = "organisation.switched"
+	ActionOrganisationCreated      Action = "organisation.created"
+	ActionAccountCreated           Action = "account.created"
+	ActionAccountDeactivated       Action = "account.deactivated"
+	ActionAccountReactivated       Action = "account.reactivated"
+	ActionMembershipAdded          Action = "account.membership_added"
+	ActionCrossOrganisationRefused Action = "organisation.cross_access_refused"
 )
 
 // ActorKind says who acted.

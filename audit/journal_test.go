@@ -87,7 +87,7 @@ func TestFailedRecordRollsBackTheAct(t *testing.T) {
 		ctx := context.Background()
 		key := "act-" + t.Name()
 		err := d.InTx(ctx, func(ctx context.Context) error {
-			if err := d.Conn(ctx).Exec("INSERT INTO sign_in_throttle (key, failures, last_failure_at) VALUES (?, 1, CURRENT_TIMESTAMP)", key).Error; err != nil {
+			if err := d.Conn(ctx).Exec("INSERT INTO sign_in_throttle (key, failures, last_failure_unix) VALUES (?, 1, 0)", key).Error; err != nil {
 				return err
 			}
 			return j.Record(ctx, audit.Entry{}) // invalid: no action

@@ -48,7 +48,7 @@ func TestInTxRollsBackOnError(t *testing.T) {
 			if !db.InTransaction(ctx) {
 				t.Error("InTransaction is false inside InTx")
 			}
-			if err := d.Conn(ctx).Exec("INSERT INTO sign_in_throttle (key, failures, last_failure_at) VALUES ('rollback-test', 1, CURRENT_TIMESTAMP)").Error; err != nil {
+			if err := d.Conn(ctx).Exec("INSERT INTO sign_in_throttle (key, failures, last_failure_unix) VALUES ('rollback-test', 1, 0)").Error; err != nil {
 				return err
 			}
 			// A nested InTx joins the outer transaction.

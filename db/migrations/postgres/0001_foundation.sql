@@ -44,10 +44,11 @@ CREATE INDEX memberships_organisation ON memberships (organisation_id);
 
 -- Failed sign-ins per key ("account:<id>" or "ip:<address>"), for lockout.
 CREATE TABLE sign_in_throttle (
-    key             TEXT PRIMARY KEY,
-    failures        INTEGER NOT NULL,
-    locked_until    TIMESTAMPTZ,
-    last_failure_at TIMESTAMPTZ NOT NULL
+    key               TEXT PRIMARY KEY,
+    failures          INTEGER NOT NULL,
+    -- Unix seconds: compared in SQL the same way on both engines.
+    locked_until      BIGINT NOT NULL DEFAULT 0,
+    last_failure_unix BIGINT NOT NULL
 );
 
 -- Server-side sessions; the cookie holds only the id, the table its SHA-256.

@@ -40,10 +40,11 @@ CREATE TABLE memberships (
 CREATE INDEX memberships_organisation ON memberships (organisation_id);
 
 CREATE TABLE sign_in_throttle (
-    key             TEXT PRIMARY KEY,
-    failures        INTEGER NOT NULL,
-    locked_until    TIMESTAMP,
-    last_failure_at TIMESTAMP NOT NULL
+    key               TEXT PRIMARY KEY,
+    failures          INTEGER NOT NULL,
+    -- Unix seconds: compared in SQL the same way on both engines.
+    locked_until      BIGINT NOT NULL DEFAULT 0,
+    last_failure_unix BIGINT NOT NULL
 );
 
 CREATE TABLE web_sessions (
