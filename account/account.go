@@ -88,6 +88,10 @@ type NewAccount struct {
 	// EnrolTOTP generates the TOTP seed now (CLI, dev); otherwise the person
 	// enrols an authenticator at first sign-in.
 	EnrolTOTP bool
+	// TOTPSeed, with EnrolTOTP, is a base32 seed to use instead of a fresh
+	// one: the seed printed on a physical TOTP card, or the fixed seed of the
+	// `procura dev` demo accounts.
+	TOTPSeed string
 }
 
 // Created is what CreateAccount returns: the account and, when a seed was
@@ -154,7 +158,7 @@ func (d *Directory) CreateAccount(ctx context.Context, actor Actor, in NewAccoun
 		PasswordHash: hashPassword(in.Password), Active: true, HabilitatedUntil: in.HabilitatedUntil, CreatedAt: now, UpdatedAt: now}
 	var out Created
 	if in.EnrolTOTP {
-		key, err := NewTOTPKey(email)
+		key, err := NewTOTPKey(email, in.TOTPSeed)
 		if err != nil {
 			return Created{}, err
 		}

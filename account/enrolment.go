@@ -27,7 +27,7 @@ func (d *Directory) BeginEnrolment(ctx context.Context, accountID string) (Enrol
 	if a.HasTOTP {
 		return Enrolment{}, conflict("Ce compte a déjà une application d'authentification.")
 	}
-	key, err := NewTOTPKey(a.Email)
+	key, err := NewTOTPKey(a.Email, "")
 	if err != nil {
 		return Enrolment{}, err
 	}

@@ -2,7 +2,9 @@ package account
 
 import (
 	"crypto/subtle"
+	"encoding/base32"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -18,16 +20,25 @@ const (
 	totpIssuer = "Procura"
 )
 
-// NewTOTPKey generates a fresh TOTP seed for the account email; the key's
-// URL() is the otpauth:// URI an authenticator app scans.
-func NewTOTPKey(email string) (*otp.Key, error) {
-	return totp.Generate(totp.GenerateOpts{
+// NewTOTPKey returns a TOTP key for the account email: a fresh seed, or the
+// given base32 seed when not empty. The key's URL() is the otpauth:// URI an
+// authenticator app scans.
+func NewTOTPKey(email, seed string) (*otp.Key, error) {
+	opts := totp.GenerateOpts{
 		Issuer:      totpIssuer,
 		AccountName: email,
 		Period:      totpPeriod,
 		Digits:      totpDigits,
 		Algorithm:   otp.AlgorithmSHA1,
-	})
+	}
+	if seed != "" {
+		raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.TrimRight(seed, "=")))
+		if err != nil || len(raw) < 10 {
+			return nil, invalid("La graine TOTP doit être en base32 et faire au moins 80 bits.")
+		}
+		opts.Secret = raw
+	}
+	return totp.Generate(opts)
 }
 
 // matchTOTP returns the time step whose code equals code, trying the current

@@ -154,6 +154,19 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// ValidateStore checks what operator commands need: a database URL (either
+// engine) and the master key.
+func (c Config) ValidateStore() error {
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("PROCURA_DATABASE_URL: required"))
+	}
+	if len(c.MasterKey) != 32 {
+		errs = append(errs, fmt.Errorf("PROCURA_MASTER_KEY: must be 32 bytes in base64, got %d bytes", len(c.MasterKey)))
+	}
+	return errors.Join(errs...)
+}
+
 // SecureCookies says whether cookies carry the Secure attribute: always,
 // except in `procura dev` over plain http on loopback.
 func (c Config) SecureCookies() bool {
