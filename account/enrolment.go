@@ -36,8 +36,7 @@ func (d *Directory) BeginEnrolment(ctx context.Context, accountID string) (Enrol
 
 func pendingContext(accountID string) []byte { return []byte("pending:" + accountID) }
 
-// PendingSecret opens a sealed pending seed, to show it again.
-func (d *Directory) PendingSecret(accountID string, sealed []byte) (string, error) {
+func (d *Directory) pendingSecret(accountID string, sealed []byte) (string, error) {
 	secret, err := d.totpSeal.Open(sealed, pendingContext(accountID))
 	if err != nil {
 		return "", ErrEnrolmentCode
@@ -45,10 +44,28 @@ func (d *Directory) PendingSecret(accountID string, sealed []byte) (string, erro
 	return string(secret), nil
 }
 
+// ReopenEnrolment gives back the enrolment begun with BeginEnrolment from its
+// sealed seed, to show the same QR code again.
+func (d *Directory) ReopenEnrolment(ctx context.Context, accountID string, sealed []byte) (Enrolment, error) {
+	secret, err := d.pendingSecret(accountID, sealed)
+	if err != nil {
+		return Enrolment{}, err
+	}
+	a, err := d.Account(ctx, accountID)
+	if err != nil {
+		return Enrolment{}, err
+	}
+	key, err := NewTOTPKey(a.Email, secret)
+	if err != nil {
+		return Enrolment{}, err
+	}
+	return Enrolment{Secret: secret, URI: key.URL(), Sealed: sealed}, nil
+}
+
 // CompleteEnrolment stores the seed once the person proves their app shows
 // its codes; it signs them in (the code is used up) and audits both acts.
 func (d *Directory) CompleteEnrolment(ctx context.Context, accountID string, sealed []byte, code string) (Account, error) {
-	secret, err := d.PendingSecret(accountID, sealed)
+	secret, err := d.pendingSecret(accountID, sealed)
 	if err != nil {
 		return Account{}, err
 	}

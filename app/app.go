@@ -1,0 +1,123 @@
+// Package app wires one Procura server from its configuration: the store,
+// the journal, the domain packages and the web handler. cmd/procura runs it;
+// end-to-end tests start the same thing on a test listener.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"procura/account"
+	"procura/audit"
+	"procura/config"
+	"procura/db"
+	"procura/web"
+)
+
+// App is a wired Procura server.
+type App struct {
+	Config    config.Config
+	Logger    *slog.Logger
+	Now       func() time.Time
+	DB        *db.DB
+	Journal   *audit.Journal
+	Directory *account.Directory
+	Web       *web.Server
+}
+
+// New opens the store named by cfg and wires the server. The schema must be
+// current (run Migrate first): a server never runs on an outdated schema.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger, now func() time.Time) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.CheckSchema(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	a, err := wire(cfg, logger, now, d)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Tools wires the domain packages on an open store, without the web server:
+// what the operator commands need.
+func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {
+	j := audit.New(d, now)
+	dir, err := account.NewDirectory(d, j, cfg.MasterKey, now)
+	if err != nil {
+		return nil, err
+	}
+	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir}, nil
+}
+
+func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {
+	a, err := Tools(cfg, logger, now, d)
+	if err != nil {
+		return nil, err
+	}
+	a.Web, err = web.New(web.Deps{
+		DB: d, Journal: a.Journal, Directory: a.Directory, Logger: logger, Now: now,
+		Settings: web.Settings{
+			BaseURL:            cfg.BaseURL,
+			SecureCookies:      cfg.SecureCookies(),
+			SessionIdleTimeout: cfg.SessionIdleTimeout,
+			SessionMaxAge:      cfg.SessionMaxAge,
+			MaxBodyBytes:       cfg.MaxBodyBytes,
+			TrustProxyHeaders:  cfg.TrustProxyHeaders,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Handler is the server's whole HTTP handler.
+func (a *App) Handler() http.Handler { return a.Web.Handler() }
+
+// Serve answers HTTP on ln until ctx ends, then shuts down gracefully,
+// letting requests in flight finish for up to 20 seconds.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	a.Logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.DB.Close() }

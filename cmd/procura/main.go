@@ -1,0 +1,105 @@
+// Command procura is the Procura server and its operator tools.
+//
+//	procura serve                      run the server (PostgreSQL, https base URL, master key)
+//	procura migrate                    apply the database migrations
+//	procura dev                        run everything locally with demo data, zero setup
+//	procura admin org create …         create an organisation
+//	procura admin aidant create …      create an aidant or manager account
+//	procura admin aidant deactivate …  deactivate an account and end its sessions
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // dates are shown in Europe/Paris, also on images without zoneinfo
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cli := &CLI{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	os.Exit(cli.Run(ctx, os.Args[1:]))
+}
+
+// CLI is the command line, with its streams and environment injected so that
+// tests run it in-process.
+type CLI struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+const usage = `Usage: procura <command> [flags]
+
+Commands:
+  serve                      run the server
+  migrate                    apply the database migrations
+  dev                        run locally on embedded defaults with demo data
+  admin org create           create an organisation
+  admin aidant create        create an aidant or manager account
+  admin aidant deactivate    deactivate an account (its sessions end at once)
+
+Configuration comes from PROCURA_* environment variables (see README.md).
+`
+
+// Run executes one command and returns the process exit code: 0 on success,
+// 1 on failure, 2 on a usage error.
+func (c *CLI) Run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(c.Stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd := args[0]; {
+	case cmd == "serve":
+		err = c.serve(ctx, args[1:])
+	case cmd == "migrate":
+		err = c.migrate(ctx, args[1:])
+	case cmd == "dev":
+		err = c.dev(ctx, args[1:])
+	case cmd == "admin" && len(args) >= 3 && args[1] == "org" && args[2] == "create":
+		err = c.orgCreate(ctx, args[3:])
+	case cmd == "admin" && len(args) >= 3 && args[1] == "aidant" && args[2] == "create":
+		err = c.aidantCreate(ctx, args[3:])
+	case cmd == "admin" && len(args) >= 3 && args[1] == "aidant" && args[2] == "deactivate":
+		err = c.aidantDeactivate(ctx, args[3:])
+	case cmd == "help" || cmd == "-h" || cmd == "--help":
+		fmt.Fprint(c.Stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(c.Stderr, "procura: unknown command %q\n\n%s", joinArgs(args), usage)
+		return 2
+	}
+	if err != nil {
+		if ue, ok := err.(usageError); ok {
+			fmt.Fprintf(c.Stderr, "procura: %s\n", ue.msg)
+			return 2
+		}
+		fmt.Fprintf(c.Stderr, "procura: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func joinArgs(args []string) string {
+	if len(args) > 3 {
+		args = args[:3]
+	}
+	s := ""
+	for i, a := range args {
+		if i > 0 {
+			s += " "
+		}
+		s += a
+	}
+	return s
+}

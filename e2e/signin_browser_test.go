@@ -1,0 +1,19 @@
+//go:build browser
+
+package e2e
+
+import (
+	"testing"
+
+	"procura/app"
+)
+
+func TestBrowserAidantSignsInAndOut(t *testing.T) {
+	base := procuraDev(t)
+	runBrowser(t, "signin.mjs",
+		"BASE_URL="+base,
+		"EMAIL="+app.DemoAidantEmail,
+		"PASSWORD="+app.DemoPassword,
+		"TOTP_SEED="+app.DemoAidantTOTPSeed,
+	)
+}

@@ -1,0 +1,77 @@
+package templates
+
+import "html/template"
+
+// ErrorPage tells a person, in French, that their request could not be
+// served. Its message is always safe to show: details go to the log.
+type ErrorPage struct {
+	Layout
+	// Status is the HTTP status code, shown as "Erreur 404".
+	Status  int
+	Heading string
+	Message string
+}
+
+func (*ErrorPage) Template() string { return "error.html" }
+
+// HomePage is the front page.
+type HomePage struct {
+	Layout
+}
+
+func (*HomePage) Template() string { return "home.html" }
+
+// SignInPage is the aidant and manager sign-in form: email, password, TOTP.
+type SignInPage struct {
+	Layout
+	Email string
+	// Error is the safe message of a refused attempt.
+	Error string
+	// Notice is an information banner (signed out, session ended).
+	Notice string
+}
+
+func (*SignInPage) Template() string { return "signin.html" }
+
+// EnrolPage offers an authenticator app enrolment: a QR code of the
+// otpauth URI, the secret to type by hand, and a field for the first code.
+type EnrolPage struct {
+	Layout
+	// QRCode is a data: URL of the PNG QR code.
+	QRCode template.URL
+	Secret string
+	Error  string
+}
+
+func (*EnrolPage) Template() string { return "enrol.html" }
+
+// AidantHomePage is what a signed-in aidant or manager sees first.
+type AidantHomePage struct {
+	Layout
+	GivenName string
+	// Organisation is the current organisation.
+	Organisation OrganisationView
+	Roles        []string
+	// Others are the other organisations the person can switch to.
+	Others           []OrganisationView
+	Habilitated      bool
+	HabilitatedUntil string
+	Procedures       []ProcedureView
+	Notice           string
+}
+
+func (*AidantHomePage) Template() string { return "aidant_home.html" }
+
+// OrganisationView is an organisation as pages show it.
+type OrganisationView struct {
+	ID    string
+	Name  string
+	SIRET string
+}
+
+// ProcedureView is a procedure as pages show it.
+type ProcedureView struct {
+	ID      string
+	Label   string
+	Warning string
+}

@@ -1,0 +1,88 @@
+package web
+
+import "net/http"
+
+// routes is the route table: every URL the server answers is listed here.
+//
+// Two groups:
+//   - pages: what people use in a browser. Every unsafe request (POST…) to
+//     them must carry the session's CSRF token and come from our origin.
+//   - exempt groups, mounted on root beside pages: endpoints that other
+//     programs call and that authenticate otherwise (OIDC token,
+//     revocation and introspection endpoints use client credentials).
+//
+// A request for an unknown path or a known path with the wrong method gets
+// the French 404 or 405 page, before any CSRF check or handler runs.
+func (s *Server) routes() http.Handler {
+	s.pages = http.NewServeMux()
+	s.pages.HandleFunc("GET /{$}", s.handleHome)
+	s.pages.HandleFunc("GET /static/", s.handleStatic)
+	s.pages.HandleFunc("GET /healthz", s.handleHealthz)
+	s.pages.HandleFunc("GET /readyz", s.handleReadyz)
+	s.pages.HandleFunc("POST /deconnexion", s.handleSignOut)
+
+	// Aidants and managers: sign-in, TOTP enrolment, home, organisation switch.
+	s.pages.HandleFunc("GET /connexion", s.handleSignInPage)
+	s.pages.HandleFunc("POST /connexion", s.handleSignIn)
+	s.pages.HandleFunc("GET /connexion/totp", s.handleEnrolPage)
+	s.pages.HandleFunc("POST /connexion/totp", s.handleEnrol)
+	s.pages.HandleFunc("GET /aidant", s.handleAidantHome)
+	s.pages.HandleFunc("POST /aidant/organisation", s.handleSwitchOrganisation)
+
+	s.root = http.NewServeMux()
+	s.root.Handle("/", s.routed(s.pages, true))
+
+	// Exempt groups go here, each behind s.routed(mux, false), e.g.
+	//	s.root.Handle("/oidc/", s.routed(oidc, false))
+
+	return s.root
+}
+
+// routed serves mux, answering unknown routes with the 404 or 405 page and,
+// when csrf is set, checking the CSRF token of unsafe requests before the
+// route's handler runs.
+func (s *Server) routed(mux *http.ServeMux, csrf bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern == "" {
+			// ServeMux's own 404 or 405 handler: keep its status and Allow
+			// header, show our page.
+			rec := &statusOnly{header: http.Header{}}
+			h.ServeHTTP(rec, r)
+			if rec.status == http.StatusMethodNotAllowed {
+				w.Header().Set("Allow", rec.header.Get("Allow"))
+				s.serveError(w, r, errMethodNotAllowed)
+				return
+			}
+			s.serveError(w, r, errNotFound)
+			return
+		}
+		if csrf {
+			if err := s.checkCSRF(r); err != nil {
+				s.serveError(w, r, err)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// statusOnly records the status and headers a handler writes, and drops
+// its body.
+type statusOnly struct {
+	header http.Header
+	status int
+}
+
+func (w *statusOnly) Header() http.Header { return w.header }
+
+func (w *statusOnly) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *statusOnly) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return len(b), nil
+}

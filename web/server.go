@@ -1,0 +1,146 @@
+// Package web is Procura's HTTP server: the route table (routes.go), the
+// middleware every request goes through (request id, log, panic recovery,
+// security headers, body limit, server-side sessions, CSRF) and the
+// handlers.
+//
+// The server holds no state between requests: sessions live in the
+// web_sessions table, so several instances can serve behind one load
+// balancer, and two servers can run in one test binary.
+package web
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"procura/account"
+	"procura/audit"
+	"procura/db"
+	"procura/static"
+	"procura/templates"
+)
+
+// Settings are the server's knobs, taken from config.Config by the caller.
+type Settings struct {
+	// BaseURL is the public URL of the server; HSTS is sent when it is https.
+	BaseURL string
+	// SecureCookies marks the session cookie Secure and names it with the
+	// __Host- prefix; false only in `procura dev` over plain http.
+	SecureCookies bool
+	// SessionIdleTimeout ends a session left unused this long.
+	SessionIdleTimeout time.Duration
+	// SessionMaxAge ends a session this long after it began (sign-in
+	// rotates it, so: after sign-in), used or not.
+	SessionMaxAge time.Duration
+	// MaxBodyBytes caps every request body.
+	MaxBodyBytes int64
+	// TrustProxyHeaders takes the client IP from X-Forwarded-For.
+	TrustProxyHeaders bool
+}
+
+// Deps is what the server needs.
+type Deps struct {
+	DB        *db.DB
+	Journal   *audit.Journal
+	Directory *account.Directory
+	Logger    *slog.Logger
+	// Now is the clock of sessions and audit entries.
+	Now      func() time.Time
+	Settings Settings
+}
+
+// Server is Procura's HTTP server.
+type Server struct {
+	db        *db.DB
+	journal   *audit.Journal
+	directory *account.Directory
+	log       *slog.Logger
+	now       func() time.Time
+	settings  Settings
+
+	// hsts is set when the base URL is https.
+	hsts      bool
+	sessions  *SessionStore
+	templates *templates.Engine
+	static    *staticFiles
+	// cop rejects cross-origin browser requests (Sec-Fetch-Site, Origin):
+	// defense in depth under the synchronizer token.
+	cop *http.CrossOriginProtection
+
+	// pages holds the routes whose unsafe methods need a CSRF token; root
+	// holds pages under "/" and the groups exempted from it.
+	pages   *http.ServeMux
+	root    *http.ServeMux
+	handler http.Handler
+}
+
+// New checks deps, parses the templates and builds the handler.
+func New(deps Deps) (*Server, error) {
+	if err := deps.check(); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(deps.Settings.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("web: BaseURL %q is not an absolute http(s) URL", deps.Settings.BaseURL)
+	}
+	s := &Server{
+		db:        deps.DB,
+		journal:   deps.Journal,
+		directory: deps.Directory,
+		log:       deps.Logger,
+		now:       deps.Now,
+		settings:  deps.Settings,
+		hsts:      u.Scheme == "https",
+		sessions:  NewSessionStore(deps.DB, deps.Now, deps.Settings),
+		cop:       http.NewCrossOriginProtection(),
+	}
+	if s.static, err = loadStaticFiles(static.FS); err != nil {
+		return nil, err
+	}
+	if s.templates, err = templates.Parse(templates.Options{AssetURL: s.static.url}); err != nil {
+		return nil, err
+	}
+	// Render one page now: a missing asset (DSFR not copied) or a template
+	// that fails at execution stops the server here, not on a visitor.
+	if _, err := s.templates.Render(&templates.ErrorPage{Status: 500}); err != nil {
+		return nil, fmt.Errorf("web: pages do not render (was `make frontend` run?): %w", err)
+	}
+	s.handler = s.middleware(s.routes())
+	return s, nil
+}
+
+func (d Deps) check() error {
+	var errs []error
+	if d.DB == nil {
+		errs = append(errs, errors.New("web: Deps.DB is required"))
+	}
+	if d.Journal == nil {
+		errs = append(errs, errors.New("web: Deps.Journal is required"))
+	}
+	if d.Directory == nil {
+		errs = append(errs, errors.New("web: Deps.Directory is required"))
+	}
+	if d.Logger == nil {
+		errs = append(errs, errors.New("web: Deps.Logger is required"))
+	}
+	if d.Now == nil {
+		errs = append(errs, errors.New("web: Deps.Now is required"))
+	}
+	st := d.Settings
+	if st.SessionIdleTimeout <= 0 || st.SessionMaxAge < st.SessionIdleTimeout {
+		errs = append(errs, errors.New("web: SessionIdleTimeout must be positive and SessionMaxAge at least as long"))
+	}
+	if st.MaxBodyBytes <= 0 {
+		errs = append(errs, errors.New("web: MaxBodyBytes must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// Handler is the whole server: middleware around the route table.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Sessions is the session store, for the periodic PurgeExpired.
+func (s *Server) Sessions() *SessionStore { return s.sessions }

@@ -1,0 +1,150 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"net/http"
+
+	"github.com/gorilla/sessions"
+)
+
+// Keys of the values the web package keeps in a session. Handlers may add
+// their own (string keys; string, bool or int64 values).
+const (
+	keyAccountID = "account_id"
+	keyCSRF      = "csrf_token"
+)
+
+type sessionCacheKey struct{}
+
+// sessionCache holds the session of one request, loaded at most once.
+type sessionCache struct {
+	loaded  bool
+	session *sessions.Session
+	err     error
+}
+
+// cachePerRequest gives each request a place for its session, so that the
+// CSRF check, the handler and the layout share one load. Nothing is read
+// from the database until someone asks for the session.
+func (st *SessionStore) cachePerRequest(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), sessionCacheKey{}, &sessionCache{})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// Session returns the request's session (new and empty for an anonymous
+// visitor). Change its Values, then call Save(r, w, s) before writing the
+// response.
+func (st *SessionStore) Session(r *http.Request) (*sessions.Session, error) {
+	return st.Get(r, st.name)
+}
+
+// AccountID returns the id of the signed-in account, or ErrNotSignedIn.
+func (st *SessionStore) AccountID(r *http.Request) (string, error) {
+	s, err := st.Session(r)
+	if err != nil {
+		return "", err
+	}
+	if id, ok := s.Values[keyAccountID].(string); ok && id != "" {
+		return id, nil
+	}
+	return "", ErrNotSignedIn
+}
+
+// Rotate moves the session to a fresh id and signs accountID in: the old
+// row is deleted and a new one written in one transaction (joining the
+// caller's, if r's context carries one), the values are kept, the CSRF token
+// is renewed, and the absolute timeout starts again. Call it at sign-in,
+// once the credentials are checked, so that an id planted or seen before
+// sign-in (session fixation) is worthless after it. The new cookie is sent
+// once the rows are written; inside a caller's transaction that is before
+// its commit.
+func (st *SessionStore) Rotate(w http.ResponseWriter, r *http.Request, accountID string) error {
+	if accountID == "" {
+		return fmt.Errorf("web: Rotate needs an account id")
+	}
+	s, err := st.Session(r)
+	if err != nil {
+		return err
+	}
+	values := maps.Clone(s.Values)
+	values[keyAccountID] = accountID
+	values[keyCSRF] = newCSRFToken()
+	data, err := encodeValues(values)
+	if err != nil {
+		return err
+	}
+	oldHash, hadRow := hashSessionID(s.ID)
+	var id string
+	err = st.db.InTx(r.Context(), func(ctx context.Context) error {
+		if hadRow {
+			if err := st.deleteRow(ctx, oldHash); err != nil {
+				return err
+			}
+		}
+		id, err = st.insertRow(ctx, values, data)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.ID, s.Values, s.IsNew = id, values, false
+	http.SetCookie(w, st.cookie(id, 0))
+	return nil
+}
+
+// Destroy ends the session: its row is deleted (in the transaction of r's
+// context, if any), its cookie expired, and the request continues with an
+// empty session. Call it at sign-out.
+func (st *SessionStore) Destroy(w http.ResponseWriter, r *http.Request) error {
+	s, err := st.Session(r)
+	if err != nil {
+		return err
+	}
+	s.Options.MaxAge = -1
+	err = st.Save(r, w, s)
+	s.Options.MaxAge = 0
+	return err
+}
+
+// CSRFToken returns the session's CSRF token, creating it (and so the
+// session's row and cookie) if needed. Handlers of pages with a form put it
+// in the page's Layout.CSRFToken.
+func (st *SessionStore) CSRFToken(w http.ResponseWriter, r *http.Request) (string, error) {
+	s, err := st.Session(r)
+	if err != nil {
+		return "", err
+	}
+	if tok, ok := s.Values[keyCSRF].(string); ok && tok != "" {
+		return tok, nil
+	}
+	tok := newCSRFToken()
+	s.Values[keyCSRF] = tok
+	if err := st.Save(r, w, s); err != nil {
+		delete(s.Values, keyCSRF)
+		return "", err
+	}
+	return tok, nil
+}
+
+// existingCSRFToken returns the session's CSRF token if it has one, without
+// creating anything; "" otherwise (also when the session cannot be read).
+func (st *SessionStore) existingCSRFToken(r *http.Request) string {
+	s, err := st.Session(r)
+	if err != nil {
+		return ""
+	}
+	tok, _ := s.Values[keyCSRF].(string)
+	return tok
+}
+
+func newCSRFToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

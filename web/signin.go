@@ -1,0 +1,263 @@
+package web
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"html/template"
+	"image/png"
+	"net/http"
+	"time"
+
+	"github.com/pquerna/otp"
+
+	"procura/account"
+	"procura/problem"
+	"procura/templates"
+)
+
+// Session keys of the sign-in journey. An account whose password was right
+// but who has no TOTP yet is "pending": it may only enrol, for a short while.
+const (
+	keyOrganisationID = "organisation_id"
+	keyPendingAccount = "pending_account_id"
+	keyPendingSince   = "pending_since"
+	keyPendingTOTP    = "pending_totp"
+)
+
+const pendingEnrolmentTTL = 10 * time.Minute
+
+const noticeSignedOut = "Vous êtes déconnecté. À bientôt."
+
+// handleSignInPage shows the sign-in form; a signed-in person goes home.
+func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.sessions.AccountID(r); err == nil {
+		http.Redirect(w, r, "/aidant", http.StatusSeeOther)
+		return
+	}
+	tok, err := s.sessions.CSRFToken(w, r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	page := &templates.SignInPage{Layout: templates.Layout{Title: "Connexion", CSRFToken: tok}}
+	if r.URL.Query().Get("fin") == "1" {
+		page.Notice = noticeSignedOut
+	}
+	s.render(w, r, http.StatusOK, page)
+}
+
+// handleSignIn checks email, password and TOTP code. Success rotates the
+// session and signs the account in, in its first organisation; a right
+// password without TOTP leads to enrolment; anything else shows the form
+// again with the refusal's message.
+func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	form, err := parseForm(r, s.settings.MaxBodyBytes)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	creds := account.Credentials{
+		Email: form.Get("email"), Password: form.Get("password"), Code: form.Get("code"), IP: s.clientIP(r),
+	}
+	a, err := s.directory.SignIn(r.Context(), creds)
+	switch {
+	case errors.Is(err, account.ErrEnrolmentNeeded):
+		s.beginPendingEnrolment(w, r, a.ID)
+		return
+	case err != nil:
+		s.signInRefused(w, r, creds.Email, err)
+		return
+	}
+	if err := s.startSession(w, r, a.ID); err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/aidant", http.StatusSeeOther)
+}
+
+// signInRefused shows the form again with the refusal's safe message; the
+// status says why (401, 403, 429), so that scripts see it too.
+func (s *Server) signInRefused(w http.ResponseWriter, r *http.Request, email string, err error) {
+	status := http.StatusUnauthorized
+	switch problem.CodeOf(err) {
+	case problem.Unauthorized:
+	case problem.Forbidden:
+		status = http.StatusForbidden
+	case problem.TooMany:
+		status = http.StatusTooManyRequests
+	default:
+		s.serveError(w, r, err)
+		return
+	}
+	tok, terr := s.sessions.CSRFToken(w, r)
+	if terr != nil {
+		s.serveError(w, r, terr)
+		return
+	}
+	s.render(w, r, status, &templates.SignInPage{
+		Layout: templates.Layout{Title: "Connexion", CSRFToken: tok},
+		Email:  email, Error: problem.MessageOf(err),
+	})
+}
+
+// startSession signs accountID in on a fresh session id, in its first
+// organisation (by name).
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, accountID string) error {
+	ms, err := s.directory.Memberships(r.Context(), accountID)
+	if err != nil {
+		return err
+	}
+	sess, err := s.sessions.Session(r)
+	if err != nil {
+		return err
+	}
+	for _, k := range []string{keyPendingAccount, keyPendingSince, keyPendingTOTP, keyOrganisationID} {
+		delete(sess.Values, k)
+	}
+	if len(ms) > 0 {
+		sess.Values[keyOrganisationID] = ms[0].Organisation.ID
+	}
+	return s.sessions.Rotate(w, r, accountID)
+}
+
+// beginPendingEnrolment remembers, in the not-yet-signed-in session, whose
+// password was right, and sends them to enrolment.
+func (s *Server) beginPendingEnrolment(w http.ResponseWriter, r *http.Request, accountID string) {
+	sess, err := s.sessions.Session(r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	sess.Values[keyPendingAccount] = accountID
+	sess.Values[keyPendingSince] = s.now().Unix()
+	delete(sess.Values, keyPendingTOTP)
+	if err := s.sessions.Save(r, w, sess); err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/connexion/totp", http.StatusSeeOther)
+}
+
+var errNoPendingEnrolment = problem.New(problem.Unauthorized,
+	"Votre demande d'enrôlement a expiré. Connectez-vous à nouveau avec votre adresse et votre mot de passe.")
+
+// pendingAccount returns the account waiting to enrol, if the wait is recent.
+func (s *Server) pendingAccount(r *http.Request) (string, error) {
+	sess, err := s.sessions.Session(r)
+	if err != nil {
+		return "", err
+	}
+	id, _ := sess.Values[keyPendingAccount].(string)
+	since, _ := sess.Values[keyPendingSince].(int64)
+	if id == "" || s.now().Sub(time.Unix(since, 0)) > pendingEnrolmentTTL {
+		return "", errNoPendingEnrolment
+	}
+	return id, nil
+}
+
+// handleEnrolPage shows the QR code of a fresh TOTP seed, kept sealed in the
+// session until the first code confirms it.
+func (s *Server) handleEnrolPage(w http.ResponseWriter, r *http.Request) {
+	accountID, err := s.pendingAccount(r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	sess, err := s.sessions.Session(r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	encoded, _ := sess.Values[keyPendingTOTP].(string)
+	sealed, _ := base64.StdEncoding.DecodeString(encoded)
+	e, err := s.directory.ReopenEnrolment(r.Context(), accountID, sealed)
+	if err != nil {
+		// None yet, or unreadable: start a fresh one.
+		if e, err = s.directory.BeginEnrolment(r.Context(), accountID); err != nil {
+			s.serveError(w, r, err)
+			return
+		}
+		sess.Values[keyPendingTOTP] = base64.StdEncoding.EncodeToString(e.Sealed)
+		if err := s.sessions.Save(r, w, sess); err != nil {
+			s.serveError(w, r, err)
+			return
+		}
+	}
+	s.renderEnrolPage(w, r, http.StatusOK, e, "")
+}
+
+func (s *Server) renderEnrolPage(w http.ResponseWriter, r *http.Request, status int, e account.Enrolment, message string) {
+	qr, err := qrDataURL(e.URI)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	tok, err := s.sessions.CSRFToken(w, r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	s.render(w, r, status, &templates.EnrolPage{
+		Layout: templates.Layout{Title: "Enrôlement de votre application", CSRFToken: tok},
+		QRCode: qr, Secret: e.Secret, Error: message,
+	})
+}
+
+// handleEnrol confirms the enrolment with the first code and signs in.
+func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
+	form, err := parseForm(r, s.settings.MaxBodyBytes)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	accountID, err := s.pendingAccount(r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	sess, err := s.sessions.Session(r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	encoded, _ := sess.Values[keyPendingTOTP].(string)
+	sealed, _ := base64.StdEncoding.DecodeString(encoded)
+	if _, err := s.directory.CompleteEnrolment(r.Context(), accountID, sealed, form.Get("code")); err != nil {
+		if !errors.Is(err, account.ErrEnrolmentCode) {
+			s.serveError(w, r, err)
+			return
+		}
+		e, rerr := s.directory.ReopenEnrolment(r.Context(), accountID, sealed)
+		if rerr != nil {
+			s.serveError(w, r, rerr)
+			return
+		}
+		s.renderEnrolPage(w, r, http.StatusBadRequest, e, problem.MessageOf(err))
+		return
+	}
+	if err := s.startSession(w, r, accountID); err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/aidant", http.StatusSeeOther)
+}
+
+// qrDataURL renders an otpauth URI as a PNG QR code in a data: URL (the CSP
+// allows data: images, and the secret never leaves the page).
+func qrDataURL(uri string) (template.URL, error) {
+	key, err := otp.NewKeyFromURL(uri)
+	if err != nil {
+		return "", err
+	}
+	img, err := key.Image(220, 220)
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", err
+	}
+	// The content is our own PNG, not user input: safe as a URL.
+	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), nil
+}
