@@ -89,7 +89,8 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 func (a *App) Handler() http.Handler { return a.Web.Handler() }
 
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully,
-// letting requests in flight finish for up to 20 seconds.
+// letting requests in flight finish for up to 20 seconds. Periodic jobs
+// (maintenance.go) run meanwhile.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.Handler(),
@@ -102,6 +103,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	maintenanceCtx, stopMaintenance := context.WithCancel(ctx)
+	defer stopMaintenance()
+	go a.maintain(maintenanceCtx)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

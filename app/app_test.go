@@ -1,0 +1,42 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"procura/config"
+	"procura/db/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func TestMaintenancePurgesEndedSessions(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	cfg := config.Config{
+		DatabaseURL: dbtest.PostgresURL(t), BaseURL: "https://procura.example.fr", ListenAddr: ":0",
+		MasterKey: bytes.Repeat([]byte{3}, 32), SessionIdleTimeout: 30 * time.Minute, SessionMaxAge: 10 * time.Hour,
+		LogLevel: "info", MaxBodyBytes: 1 << 20,
+	}
+	a, err := New(ctx, cfg, slog.New(slog.DiscardHandler), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	conn := a.DB.Conn(ctx)
+	for i, expires := range []time.Time{now.Add(-time.Minute), now.Add(time.Minute)} {
+		if err := conn.Table("web_sessions").Create(map[string]any{"id_hash": []byte{byte(i)}, "data": []byte("{}"),
+			"created_at": now, "last_seen_at": now, "expires_at": expires}).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.runMaintenance(ctx)
+	var left int64
+	conn.Raw("SELECT COUNT(*) FROM web_sessions").Scan(&left)
+	if left != 1 {
+		t.Errorf("%d sessions left, want only the live one", left)
+	}
+}

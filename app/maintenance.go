@@ -1,0 +1,36 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// maintenanceEvery is how often a server runs its periodic jobs. Every job is
+// idempotent, so several instances may run them at the same time.
+const maintenanceEvery = 10 * time.Minute
+
+// maintain runs the periodic jobs until ctx ends: for now, deleting the
+// sessions that ended without a sign-out.
+func (a *App) maintain(ctx context.Context) {
+	t := time.NewTicker(maintenanceEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.runMaintenance(ctx)
+		}
+	}
+}
+
+func (a *App) runMaintenance(ctx context.Context) {
+	n, err := a.Web.Sessions().PurgeExpired(ctx)
+	if err != nil {
+		a.Logger.Error("maintenance: purge sessions", "err", err)
+		return
+	}
+	if n > 0 {
+		a.Logger.Info("maintenance: purged ended sessions", "count", n)
+	}
+}
