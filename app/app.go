@@ -16,6 +16,9 @@ import (
 	"procura/audit"
 	"procura/config"
 	"procura/db"
+	"procura/franceconnect"
+	"procura/franceconnect/sandbox"
+	"procura/usager"
 	"procura/web"
 )
 
@@ -27,7 +30,11 @@ type App struct {
 	DB        *db.DB
 	Journal   *audit.Journal
 	Directory *account.Directory
+	Usagers   *usager.Registry
 	Web       *web.Server
+	// FCSandbox is the FranceConnect-like provider `procura dev` mounts at
+	// /fc-sandbox; nil otherwise.
+	FCSandbox *sandbox.Provider
 }
 
 // New opens the store named by cfg and wires the server. The schema must be
@@ -60,7 +67,11 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir}, nil
+	usagers, err := usager.New(d, j, cfg.MasterKey, now)
+	if err != nil {
+		return nil, err
+	}
+	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers}, nil
 }
 
 func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {
@@ -68,8 +79,23 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Dev {
+		if a.FCSandbox, err = devSandbox(cfg, logger); err != nil {
+			return nil, err
+		}
+	}
+	// Discovery is lazy: the provider may be down at start (or, in dev,
+	// served by this very process once it listens).
+	fc, err := franceconnect.New(context.Background(), franceconnect.Config{
+		Issuer: cfg.FranceConnect.Issuer, ClientID: cfg.FranceConnect.ClientID, ClientSecret: cfg.FranceConnect.ClientSecret,
+		RedirectURI: cfg.BaseURL + FranceConnectCallbackPath, PostLogoutRedirectURI: cfg.BaseURL + FranceConnectLogoutPath,
+		Now: now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("franceconnect: %w", err)
+	}
 	a.Web, err = web.New(web.Deps{
-		DB: d, Journal: a.Journal, Directory: a.Directory, Logger: logger, Now: now,
+		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Logger: logger, Now: now,
 		Settings: web.Settings{
 			BaseURL:            cfg.BaseURL,
 			SecureCookies:      cfg.SecureCookies(),
@@ -85,8 +111,18 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	return a, nil
 }
 
-// Handler is the server's whole HTTP handler.
-func (a *App) Handler() http.Handler { return a.Web.Handler() }
+// Handler is the server's whole HTTP handler. In `procura dev` the
+// FranceConnect sandbox is mounted beside Procura, outside its middleware:
+// it is another site that happens to share the port.
+func (a *App) Handler() http.Handler {
+	if a.FCSandbox == nil {
+		return a.Web.Handler()
+	}
+	mux := http.NewServeMux()
+	mux.Handle(DevSandboxPath+"/", http.StripPrefix(DevSandboxPath, a.FCSandbox))
+	mux.Handle("/", a.Web.Handler())
+	return mux
+}
 
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully,
 // letting requests in flight finish for up to 20 seconds. Periodic jobs

@@ -20,6 +20,7 @@ func TestMaintenancePurgesEndedSessions(t *testing.T) {
 		DatabaseURL: dbtest.PostgresURL(t), BaseURL: "https://procura.example.fr", ListenAddr: ":0",
 		MasterKey: bytes.Repeat([]byte{3}, 32), SessionIdleTimeout: 30 * time.Minute, SessionMaxAge: 10 * time.Hour,
 		LogLevel: "info", MaxBodyBytes: 1 << 20,
+		FranceConnect: config.FranceConnect{Issuer: "https://fc.example/api/v2", ClientID: "procura", ClientSecret: "secret"},
 	}
 	a, err := New(ctx, cfg, slog.New(slog.DiscardHandler), func() time.Time { return now })
 	if err != nil {

@@ -17,18 +17,24 @@ import (
 type Action string
 
 const (
-	ActionSignIn                   Action = "aidant.sign_in"
-	ActionSignInFailed             Action = "aidant.sign_in_failed"
-	ActionLockedOut                Action = "aidant.locked_out"
-	ActionTOTPEnrolled             Action = "aidant.totp_enrolled"
-	ActionSessionEnded             Action = "session.ended"
-	ActionOrganisationSwitch       Action = "organisation.switched"
-	ActionOrganisationCreated      Action = "organisation.created"
-	ActionAccountCreated           Action = "account.created"
-	ActionAccountDeactivated       Action = "account.deactivated"
-	ActionAccountReactivated       Action = "account.reactivated"
-	ActionMembershipAdded          Action = "account.membership_added"
-	ActionCrossOrganisationRefused Action = "organisation.cross_access_refused"
+	ActionSignIn                     Action = "aidant.sign_in"
+	ActionSignInFailed               Action = "aidant.sign_in_failed"
+	ActionLockedOut                  Action = "aidant.locked_out"
+	ActionTOTPEnrolled               Action = "aidant.totp_enrolled"
+	ActionSessionEnded               Action = "session.ended"
+	ActionOrganisationSwitch         Action = "organisation.switched"
+	ActionOrganisationCreated        Action = "organisation.created"
+	ActionAccountCreated             Action = "account.created"
+	ActionAccountDeactivated         Action = "account.deactivated"
+	ActionAccountReactivated         Action = "account.reactivated"
+	ActionMembershipAdded            Action = "account.membership_added"
+	ActionCrossOrganisationRefused   Action = "organisation.cross_access_refused"
+	ActionUsagerIdentified           Action = "usager.identified"
+	ActionUsagerUpdated              Action = "usager.identity_updated"
+	ActionUsagerIdentificationFailed Action = "usager.identification_failed"
+	ActionKeyCreated                 Action = "key.created"
+	ActionKeyRotated                 Action = "key.rotated"
+	ActionKeyRetired                 Action = "key.retired"
 )
 
 // ActorKind says who acted.

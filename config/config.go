@@ -37,8 +37,19 @@ type Config struct {
 	TrustProxyHeaders bool
 	// MaxBodyBytes caps every request body.
 	MaxBodyBytes int64
+	// FranceConnect is the identity provider usagers are identified with.
+	FranceConnect FranceConnect
 	// Dev marks the `procura dev` run: insecure cookies over http on loopback.
 	Dev bool
+}
+
+// FranceConnect is Procura's registration at a FranceConnect-like provider.
+type FranceConnect struct {
+	// Issuer is the provider's issuer, e.g.
+	// https://fcp-low.integ01.dev-franceconnect.fr/api/v2.
+	Issuer       string
+	ClientID     string
+	ClientSecret string
 }
 
 // Var documents one environment variable; Vars lists them all, in the order
@@ -60,6 +71,9 @@ var Vars = []Var{
 	{"PROCURA_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"PROCURA_TRUST_PROXY_HEADERS", "false", "Take the client IP from X-Forwarded-For (only behind a proxy that sets it)."},
 	{"PROCURA_MAX_BODY_BYTES", "1048576", "Largest accepted request body, in bytes."},
+	{"PROCURA_FC_ISSUER", "", "Issuer of the FranceConnect-like provider usagers are identified with. `procura dev` defaults to its mounted sandbox."},
+	{"PROCURA_FC_CLIENT_ID", "", "Procura's client id at that provider."},
+	{"PROCURA_FC_CLIENT_SECRET", "", "Procura's client secret at that provider."},
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv in production, a
@@ -83,6 +97,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		BaseURL:     strings.TrimRight(get("PROCURA_BASE_URL"), "/"),
 		ListenAddr:  get("PROCURA_LISTEN_ADDR"),
 		LogLevel:    get("PROCURA_LOG_LEVEL"),
+		FranceConnect: FranceConnect{
+			Issuer:       strings.TrimRight(get("PROCURA_FC_ISSUER"), "/"),
+			ClientID:     get("PROCURA_FC_CLIENT_ID"),
+			ClientSecret: get("PROCURA_FC_CLIENT_SECRET"),
+		},
 	}
 	if s := get("PROCURA_MASTER_KEY"); s != "" {
 		k, err := base64.StdEncoding.DecodeString(s)
@@ -150,6 +169,16 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New("PROCURA_MAX_BODY_BYTES: at least 1024"))
+	}
+	fc := c.FranceConnect
+	if u, err := url.Parse(fc.Issuer); fc.Issuer == "" || err != nil || u.Host == "" || (u.Scheme != "https" && !(c.Dev && u.Scheme == "http")) {
+		errs = append(errs, errors.New("PROCURA_FC_ISSUER: required, an https URL"))
+	}
+	if fc.ClientID == "" {
+		errs = append(errs, errors.New("PROCURA_FC_CLIENT_ID: required"))
+	}
+	if fc.ClientSecret == "" {
+		errs = append(errs, errors.New("PROCURA_FC_CLIENT_SECRET: required"))
 	}
 	return errors.Join(errs...)
 }

@@ -19,6 +19,8 @@ func TestDefaultsAndValidConfig(t *testing.T) {
 		"PROCURA_DATABASE_URL": "postgres://procura@db/procura",
 		"PROCURA_BASE_URL":     "https://procura.example.fr/",
 		"PROCURA_MASTER_KEY":   goodKey,
+		"PROCURA_FC_ISSUER":    "https://fcp-low.integ01.dev-franceconnect.fr/api/v2",
+		"PROCURA_FC_CLIENT_ID": "procura", "PROCURA_FC_CLIENT_SECRET": "s3cret",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +40,8 @@ func TestInvalidSettingsNameTheirVariable(t *testing.T) {
 			"PROCURA_DATABASE_URL": "postgres://procura@db/procura",
 			"PROCURA_BASE_URL":     "https://procura.example.fr",
 			"PROCURA_MASTER_KEY":   goodKey,
+			"PROCURA_FC_ISSUER":    "https://fcp-low.integ01.dev-franceconnect.fr/api/v2",
+			"PROCURA_FC_CLIENT_ID": "procura", "PROCURA_FC_CLIENT_SECRET": "s3cret",
 		}
 	}
 	tests := []struct {
@@ -58,6 +62,10 @@ func TestInvalidSettingsNameTheirVariable(t *testing.T) {
 		{"bad bool", "PROCURA_TRUST_PROXY_HEADERS", "perhaps", "PROCURA_TRUST_PROXY_HEADERS", false},
 		{"tiny body limit", "PROCURA_MAX_BODY_BYTES", "10", "PROCURA_MAX_BODY_BYTES", false},
 		{"bad listen address", "PROCURA_LISTEN_ADDR", "8080", "PROCURA_LISTEN_ADDR", false},
+		{"missing FranceConnect issuer", "PROCURA_FC_ISSUER", "", "PROCURA_FC_ISSUER: required", false},
+		{"http FranceConnect issuer", "PROCURA_FC_ISSUER", "http://fc.example/api/v2", "PROCURA_FC_ISSUER", false},
+		{"missing FranceConnect client", "PROCURA_FC_CLIENT_ID", "", "PROCURA_FC_CLIENT_ID: required", false},
+		{"missing FranceConnect secret", "PROCURA_FC_CLIENT_SECRET", "", "PROCURA_FC_CLIENT_SECRET: required", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

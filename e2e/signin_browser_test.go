@@ -17,3 +17,8 @@ func TestBrowserAidantSignsInAndOut(t *testing.T) {
 		"TOTP_SEED="+app.DemoAidantTOTPSeed,
 	)
 }
+
+func TestBrowserUsagerSignsInWithFranceConnectSandbox(t *testing.T) {
+	base := procuraDev(t)
+	runBrowser(t, "usager.mjs", "BASE_URL="+base)
+}

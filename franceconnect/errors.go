@@ -85,7 +85,7 @@ func problemOf(kind error) (problem.Code, string) {
 	case ErrFlowExpired:
 		return problem.Invalid, msgExpired
 	case ErrUnavailable:
-		return problem.Internal, msgUnavailable
+		return problem.Unavailable, msgUnavailable
 	case ErrInvalidClaims:
 		return problem.Invalid, msgInvalidClaims
 	default:
@@ -97,6 +97,29 @@ func problemOf(kind error) (problem.Code, string) {
 func fail(kind error, format string, args ...any) error {
 	code, msg := problemOf(kind)
 	return &problem.Error{Code: code, Message: msg, Err: fmt.Errorf("%w: "+format, append([]any{kind}, args...)...)}
+}
+
+// kinds lists every error kind, for Reason.
+var kinds = []struct {
+	err    error
+	reason string
+}{
+	{ErrCancelled, "cancelled"}, {ErrRefused, "refused"}, {ErrState, "state"}, {ErrFlowExpired, "flow_expired"},
+	{ErrUnavailable, "unavailable"}, {ErrTokenRefused, "token_refused"}, {ErrMalformed, "malformed"},
+	{ErrSignature, "signature"}, {ErrIssuer, "issuer"}, {ErrAudience, "audience"}, {ErrNonce, "nonce"},
+	{ErrACR, "acr"}, {ErrTokenTime, "token_time"}, {ErrSubject, "subject"},
+	{ErrUnsignedUserinfo, "unsigned_userinfo"}, {ErrInvalidClaims, "invalid_claims"},
+}
+
+// Reason names the kind of an identification failure, for the audit
+// journal: a word, never personal data. "other" when err is of no kind.
+func Reason(err error) string {
+	for _, k := range kinds {
+		if errors.Is(err, k.err) {
+			return k.reason
+		}
+	}
+	return "other"
 }
 
 // ClaimError names the identity claim that broke a rule, for the log: the

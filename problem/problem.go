@@ -18,6 +18,7 @@ const (
 	Unauthorized Code = "unauthorized" // not signed in, or credentials refused
 	Forbidden    Code = "forbidden"    // signed in, but not allowed
 	TooMany      Code = "too_many"     // locked out or rate limited
+	Unavailable  Code = "unavailable"  // a service we depend on does not answer; try again later
 	Internal     Code = "internal"     // our fault; nothing to show but an apology
 )
 

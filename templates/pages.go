@@ -75,3 +75,34 @@ type ProcedureView struct {
 	Label   string
 	Warning string
 }
+
+// UsagerLandingPage invites a usager to sign in to their space with
+// FranceConnect.
+type UsagerLandingPage struct {
+	Layout
+	Notice string
+}
+
+func (*UsagerLandingPage) Template() string { return "usager_landing.html" }
+
+// UsagerSpacePage is the usager's own space.
+type UsagerSpacePage struct {
+	Layout
+	GivenName         string
+	FamilyName        string
+	PreferredUsername string
+	Birthdate         string
+	Email             string
+}
+
+func (*UsagerSpacePage) Template() string { return "usager_space.html" }
+
+// IdentificationErrorPage explains why a FranceConnect identification did
+// not go through, and where to start again.
+type IdentificationErrorPage struct {
+	Layout
+	Message string
+	Retry   string
+}
+
+func (*IdentificationErrorPage) Template() string { return "identification_error.html" }

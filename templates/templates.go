@@ -39,6 +39,9 @@ type Layout struct {
 	// SignedInName is the name of the signed-in person; empty when nobody
 	// is signed in. When set, the header shows it and a sign-out button.
 	SignedInName string
+	// SignOutAction is where the header's sign-out button posts; empty
+	// means the aidant and manager sign-out, /deconnexion.
+	SignOutAction string
 	// RequestID identifies the request, shown on error pages for support.
 	RequestID string
 }

@@ -82,6 +82,8 @@ func errorViewOf(err error) errorView {
 		return errorView{http.StatusConflict, "Action impossible", p.Message}
 	case problem.TooMany:
 		return errorView{http.StatusTooManyRequests, "Trop de tentatives", p.Message}
+	case problem.Unavailable:
+		return errorView{http.StatusServiceUnavailable, "Service momentanément indisponible", p.Message}
 	}
 	return errorView{http.StatusInternalServerError, "Erreur inattendue", msgInternal}
 }

@@ -22,6 +22,9 @@ import (
 	"procura/audit"
 	"procura/db"
 	"procura/db/dbtest"
+	"procura/franceconnect"
+	"procura/franceconnect/sandbox"
+	"procura/usager"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -72,6 +75,8 @@ type env struct {
 	ts     *httptest.Server
 	client *http.Client
 	logs   *syncBuffer
+	// fcServer is the FranceConnect sandbox the server identifies usagers with.
+	fcServer *httptest.Server
 	// handled counts the runs of the test form handler.
 	handled int
 	mu      sync.Mutex
@@ -99,18 +104,55 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The server's URL is needed before its handler exists: the
+	// FranceConnect sandbox registers its callback.
+	var handler http.Handler
+	e.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(e.ts.Close)
+	fc, usagers := e.franceConnect(journal, e.ts.URL)
 	e.srv, err = New(Deps{
-		DB: d, Journal: journal, Directory: dir, Now: e.clock.Now, Settings: settings,
+		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Now: e.clock.Now, Settings: settings,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.addTestRoutes()
-	e.ts = httptest.NewServer(e.srv.Handler())
-	t.Cleanup(e.ts.Close)
+	handler = e.srv.Handler()
 	e.client = e.newClient()
 	return e
+}
+
+// franceConnect starts a FranceConnect sandbox (with its invalid test
+// identities) on the env's clock, with the server at base registered, and
+// returns the client to it and a usager registry.
+func (e *env) franceConnect(journal *audit.Journal, base string) (*franceconnect.Client, *usager.Registry) {
+	e.t.Helper()
+	var provider http.Handler
+	fcServer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { provider.ServeHTTP(w, r) }))
+	e.t.Cleanup(fcServer.Close)
+	e.fcServer = fcServer
+	p, err := sandbox.New(sandbox.Config{
+		Issuer: fcServer.URL + sandbox.IssuerPath, Now: e.clock.Now, IncludeInvalidIdentities: true,
+		Clients: []sandbox.Client{{ID: "procura-test", Secret: "procura-test-secret",
+			RedirectURIs: []string{base + "/franceconnect/callback"}, PostLogoutRedirectURIs: []string{base + "/franceconnect/deconnexion"}}},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	provider = p
+	fc, err := franceconnect.New(context.Background(), franceconnect.Config{
+		Issuer: fcServer.URL + sandbox.IssuerPath, ClientID: "procura-test", ClientSecret: "procura-test-secret",
+		RedirectURI: base + "/franceconnect/callback", PostLogoutRedirectURI: base + "/franceconnect/deconnexion", Now: e.clock.Now,
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	usagers, err := usager.New(e.db, journal, bytes.Repeat([]byte{7}, 32), e.clock.Now)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return fc, usagers
 }
 
 // newClient is a browser: its own cookie jar, no redirect following.

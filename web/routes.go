@@ -29,6 +29,14 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("GET /aidant", s.handleAidantHome)
 	s.pages.HandleFunc("POST /aidant/organisation", s.handleSwitchOrganisation)
 
+	// Usagers: identification with FranceConnect, their space.
+	s.pages.HandleFunc("GET /usager", s.handleUsagerLanding)
+	s.pages.HandleFunc("POST /usager/connexion", s.handleUsagerSignIn)
+	s.pages.HandleFunc("GET /usager/espace", s.handleUsagerSpace)
+	s.pages.HandleFunc("POST /usager/deconnexion", s.handleUsagerSignOut)
+	s.pages.HandleFunc("GET /franceconnect/callback", s.handleFranceConnectCallback)
+	s.pages.HandleFunc("GET /franceconnect/deconnexion", s.handleFranceConnectLogoutReturn)
+
 	s.root = http.NewServeMux()
 	s.root.Handle("/", s.routed(s.pages, true))
 

@@ -19,8 +19,10 @@ import (
 	"procura/account"
 	"procura/audit"
 	"procura/db"
+	"procura/franceconnect"
 	"procura/static"
 	"procura/templates"
+	"procura/usager"
 )
 
 // Settings are the server's knobs, taken from config.Config by the caller.
@@ -46,7 +48,10 @@ type Deps struct {
 	DB        *db.DB
 	Journal   *audit.Journal
 	Directory *account.Directory
-	Logger    *slog.Logger
+	// FranceConnect identifies usagers; Usagers records them.
+	FranceConnect *franceconnect.Client
+	Usagers       *usager.Registry
+	Logger        *slog.Logger
 	// Now is the clock of sessions and audit entries.
 	Now      func() time.Time
 	Settings Settings
@@ -57,9 +62,12 @@ type Server struct {
 	db        *db.DB
 	journal   *audit.Journal
 	directory *account.Directory
-	log       *slog.Logger
-	now       func() time.Time
-	settings  Settings
+	// franceConnect identifies usagers; usagers records them.
+	franceConnect *franceconnect.Client
+	usagers       *usager.Registry
+	log           *slog.Logger
+	now           func() time.Time
+	settings      Settings
 
 	// hsts is set when the base URL is https.
 	hsts      bool
@@ -87,15 +95,17 @@ func New(deps Deps) (*Server, error) {
 		return nil, fmt.Errorf("web: BaseURL %q is not an absolute http(s) URL", deps.Settings.BaseURL)
 	}
 	s := &Server{
-		db:        deps.DB,
-		journal:   deps.Journal,
-		directory: deps.Directory,
-		log:       deps.Logger,
-		now:       deps.Now,
-		settings:  deps.Settings,
-		hsts:      u.Scheme == "https",
-		sessions:  NewSessionStore(deps.DB, deps.Now, deps.Settings),
-		cop:       http.NewCrossOriginProtection(),
+		db:            deps.DB,
+		journal:       deps.Journal,
+		directory:     deps.Directory,
+		franceConnect: deps.FranceConnect,
+		usagers:       deps.Usagers,
+		log:           deps.Logger,
+		now:           deps.Now,
+		settings:      deps.Settings,
+		hsts:          u.Scheme == "https",
+		sessions:      NewSessionStore(deps.DB, deps.Now, deps.Settings),
+		cop:           http.NewCrossOriginProtection(),
 	}
 	if s.static, err = loadStaticFiles(static.FS); err != nil {
 		return nil, err
@@ -122,6 +132,9 @@ func (d Deps) check() error {
 	}
 	if d.Directory == nil {
 		errs = append(errs, errors.New("web: Deps.Directory is required"))
+	}
+	if d.FranceConnect == nil || d.Usagers == nil {
+		errs = append(errs, errors.New("web: Deps.FranceConnect and Deps.Usagers are required"))
 	}
 	if d.Logger == nil {
 		errs = append(errs, errors.New("web: Deps.Logger is required"))

@@ -15,6 +15,7 @@ import (
 // their own (string keys; string, bool or int64 values).
 const (
 	keyAccountID = "account_id"
+	keyUsagerID  = "usager_id"
 	keyCSRF      = "csrf_token"
 )
 
@@ -68,33 +69,59 @@ func (st *SessionStore) Rotate(w http.ResponseWriter, r *http.Request, accountID
 	if accountID == "" {
 		return fmt.Errorf("web: Rotate needs an account id")
 	}
+	return st.rotate(w, r, keyAccountID, accountID)
+}
+
+// RotateUsager is Rotate for a usager signing in to their space: the
+// session moves to a fresh id and carries the usager's pseudonym.
+func (st *SessionStore) RotateUsager(w http.ResponseWriter, r *http.Request, usagerID string) error {
+	if usagerID == "" {
+		return fmt.Errorf("web: RotateUsager needs a usager id")
+	}
+	return st.rotate(w, r, keyUsagerID, usagerID)
+}
+
+// UsagerID returns the pseudonym of the usager signed in to their space,
+// or ErrNotSignedIn.
+func (st *SessionStore) UsagerID(r *http.Request) (string, error) {
+	s, err := st.Session(r)
+	if err != nil {
+		return "", err
+	}
+	if id, ok := s.Values[keyUsagerID].(string); ok && id != "" {
+		return id, nil
+	}
+	return "", ErrNotSignedIn
+}
+
+func (st *SessionStore) rotate(w http.ResponseWriter, r *http.Request, key, id string) error {
 	s, err := st.Session(r)
 	if err != nil {
 		return err
 	}
 	values := maps.Clone(s.Values)
-	values[keyAccountID] = accountID
+	values[key] = id
 	values[keyCSRF] = newCSRFToken()
 	data, err := encodeValues(values)
 	if err != nil {
 		return err
 	}
 	oldHash, hadRow := hashSessionID(s.ID)
-	var id string
+	var newID string
 	err = st.db.InTx(r.Context(), func(ctx context.Context) error {
 		if hadRow {
 			if err := st.deleteRow(ctx, oldHash); err != nil {
 				return err
 			}
 		}
-		id, err = st.insertRow(ctx, values, data)
+		newID, err = st.insertRow(ctx, values, data)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	s.ID, s.Values, s.IsNew = id, values, false
-	http.SetCookie(w, st.cookie(id, 0))
+	s.ID, s.Values, s.IsNew = newID, values, false
+	http.SetCookie(w, st.cookie(newID, 0))
 	return nil
 }
 

@@ -185,6 +185,8 @@ func TestServeRefusesOutdatedSchema(t *testing.T) {
 		"PROCURA_BASE_URL":     "https://procura.example.fr",
 		"PROCURA_MASTER_KEY":   testMasterKey,
 		"PROCURA_LISTEN_ADDR":  "127.0.0.1:0",
+		"PROCURA_FC_ISSUER":    "https://fc.example/api/v2",
+		"PROCURA_FC_CLIENT_ID": "procura", "PROCURA_FC_CLIENT_SECRET": "secret",
 	}
 	r := runCLI(t, env, "", "serve")
 	if r.code != 1 || !strings.Contains(r.stderr, "procura migrate") {

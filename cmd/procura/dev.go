@@ -44,6 +44,9 @@ func (c *CLI) dev(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg.Dev = true
+	if cfg.FranceConnect.Issuer == "" {
+		cfg.FranceConnect = app.DevFranceConnect(cfg.BaseURL)
+	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
@@ -68,7 +71,8 @@ func (c *CLI) dev(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.Stdout, `Procura (développement) écoute sur %s
 Base de données : %s
 
-Ouvrir : %s/connexion
+Aidants et responsables : %s/connexion
+Espace usager           : %s/usager  (FranceConnect : bac à sable %s)
 
 Organisation : %s (SIRET %s)
 Aidant       : %s / mot de passe %s / graine TOTP %s
@@ -77,7 +81,7 @@ Responsable  : %s / mot de passe %s / graine TOTP %s
 Ajoutez la graine TOTP à une application d'authentification (ou utilisez
 oathtool --totp -b <graine>). Code actuel de l'aidant : %s.
 Arrêt : Ctrl+C.
-`, ln.Addr(), cfg.DatabaseURL, cfg.BaseURL, demo.Organisation.Name, demo.Organisation.SIRET,
+`, ln.Addr(), cfg.DatabaseURL, cfg.BaseURL, cfg.BaseURL, cfg.FranceConnect.Issuer, demo.Organisation.Name, demo.Organisation.SIRET,
 		demo.Aidant.Email, app.DemoPassword, app.DemoAidantTOTPSeed,
 		demo.Manager.Email, app.DemoPassword, app.DemoManagerTOTPSeed, code)
 	return a.Serve(ctx, ln)

@@ -1,0 +1,266 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"procura/audit"
+	"procura/franceconnect"
+	"procura/templates"
+	"procura/usager"
+)
+
+// Session keys of a FranceConnect identification in progress. The flow
+// (state, nonce) stays server-side, bound to this browser's session.
+const (
+	keyFCFlow    = "fc_flow"
+	keyFCPurpose = "fc_purpose"
+	keyFCLogout  = "fc_logout_state"
+	keyFCNext    = "fc_logout_next"
+)
+
+// Purposes of an identification: where the callback continues.
+const purposeUsagerSpace = "usager_space"
+
+// handleUsagerLanding shows the usager space's door; a signed-in usager
+// goes straight in.
+func (s *Server) handleUsagerLanding(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.sessions.UsagerID(r); err == nil {
+		http.Redirect(w, r, "/usager/espace", http.StatusSeeOther)
+		return
+	}
+	tok, err := s.sessions.CSRFToken(w, r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	page := &templates.UsagerLandingPage{Layout: templates.Layout{Title: "Espace usager", CSRFToken: tok}}
+	if r.URL.Query().Get("fin") == "1" {
+		page.Notice = "Vous êtes déconnecté de votre espace usager."
+	}
+	s.render(w, r, http.StatusOK, page)
+}
+
+// handleUsagerSignIn starts a FranceConnect identification for the usager
+// space.
+func (s *Server) handleUsagerSignIn(w http.ResponseWriter, r *http.Request) {
+	s.beginIdentification(w, r, purposeUsagerSpace)
+}
+
+// beginIdentification keeps a new flow in the session and sends the browser
+// to the provider.
+func (s *Server) beginIdentification(w http.ResponseWriter, r *http.Request, purpose string) {
+	flow, authURL, err := s.franceConnect.Begin(r.Context())
+	if err != nil {
+		s.identificationFailed(w, r, purpose, err)
+		return
+	}
+	encoded, err := json.Marshal(flow)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	sess, err := s.sessions.Session(r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	sess.Values[keyFCFlow] = string(encoded)
+	sess.Values[keyFCPurpose] = purpose
+	if err := s.sessions.Save(r, w, sess); err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, authURL, http.StatusSeeOther)
+}
+
+// handleFranceConnectCallback ends an identification: the flow is taken out
+// of the session first (a replayed callback finds none), then the client
+// verifies everything and the usager is recorded. Whatever fails is shown
+// on a clear page and audited, and nothing else is stored.
+func (s *Server) handleFranceConnectCallback(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.sessions.Session(r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	var flow franceconnect.Flow
+	if encoded, ok := sess.Values[keyFCFlow].(string); ok {
+		json.Unmarshal([]byte(encoded), &flow) // a broken value is the zero Flow: refused below
+	}
+	purpose, _ := sess.Values[keyFCPurpose].(string)
+	delete(sess.Values, keyFCFlow)
+	delete(sess.Values, keyFCPurpose)
+	if err := s.sessions.Save(r, w, sess); err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	identity, evidence, err := s.franceConnect.Complete(r.Context(), flow, r.URL.Query())
+	if err != nil {
+		s.identificationFailed(w, r, purpose, err)
+		return
+	}
+	switch purpose {
+	case purposeUsagerSpace:
+		s.usagerIdentified(w, r, identity, evidence)
+	default:
+		s.identificationFailed(w, r, purpose, franceconnect.ErrState)
+	}
+}
+
+// usagerIdentified records the usager, signs them in to their space on a
+// fresh session id, and ends their FranceConnect session: the provider
+// sends the browser back to /franceconnect/deconnexion, then to the space.
+func (s *Server) usagerIdentified(w http.ResponseWriter, r *http.Request, id franceconnect.Identity, ev franceconnect.Evidence) {
+	var u usager.Usager
+	err := s.db.InTx(r.Context(), func(ctx context.Context) error {
+		var err error
+		u, err = s.usagers.Identify(ctx, audit.ActorUsager, "", id, usager.ContextUsagerSpace)
+		if err != nil {
+			return err
+		}
+		return s.sessions.RotateUsager(w, r.WithContext(ctx), u.ID)
+	})
+	if err != nil {
+		s.identificationFailed(w, r, purposeUsagerSpace, err)
+		return
+	}
+	s.endFranceConnectSession(w, r, ev.IDToken, "/usager/espace")
+}
+
+// endFranceConnectSession sends the browser to the provider's logout, which
+// returns to /franceconnect/deconnexion with a state kept in the session;
+// next is where that page then goes.
+func (s *Server) endFranceConnectSession(w http.ResponseWriter, r *http.Request, idToken, next string) {
+	state := franceconnect.NewState()
+	logoutURL := s.franceConnect.LogoutURL(idToken, state)
+	if logoutURL == "" {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	sess, err := s.sessions.Session(r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	sess.Values[keyFCLogout] = state
+	sess.Values[keyFCNext] = next
+	if err := s.sessions.Save(r, w, sess); err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, logoutURL, http.StatusSeeOther)
+}
+
+// handleFranceConnectLogoutReturn continues after the provider ended its
+// session. The destination comes from the session, never from the URL (no
+// open redirect); an unknown state just goes to the usager space's door.
+func (s *Server) handleFranceConnectLogoutReturn(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.sessions.Session(r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	want, _ := sess.Values[keyFCLogout].(string)
+	next, _ := sess.Values[keyFCNext].(string)
+	delete(sess.Values, keyFCLogout)
+	delete(sess.Values, keyFCNext)
+	if err := s.sessions.Save(r, w, sess); err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	if want == "" || r.URL.Query().Get("state") != want || next == "" {
+		next = "/usager"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// identificationFailed audits a failed identification (reason only, no
+// personal data) and shows why in French.
+func (s *Server) identificationFailed(w http.ResponseWriter, r *http.Request, purpose string, cause error) {
+	reason := franceconnect.Reason(cause)
+	err := s.db.InTx(r.Context(), func(ctx context.Context) error {
+		return s.journal.Record(ctx, audit.Entry{Action: audit.ActionUsagerIdentificationFailed, ActorKind: audit.ActorAnonymous,
+			Details: map[string]string{"reason": reason, "purpose": purpose}})
+	})
+	if err != nil {
+		s.serveError(w, r, errors.Join(cause, err))
+		return
+	}
+	s.log.Warn("identification failed", "reason", reason, "err", cause, "request_id", audit.RequestID(r.Context()))
+	view := errorViewOf(cause)
+	s.render(w, r, view.status, &templates.IdentificationErrorPage{
+		Layout:  templates.Layout{Title: "Identification non aboutie"},
+		Message: view.message, Retry: "/usager",
+	})
+}
+
+// handleUsagerSpace is the usager's own space.
+func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
+	id, err := s.sessions.UsagerID(r)
+	if errors.Is(err, ErrNotSignedIn) {
+		http.Redirect(w, r, "/usager", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	u, err := s.usagers.Get(r.Context(), id)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	tok, err := s.sessions.CSRFToken(w, r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, &templates.UsagerSpacePage{
+		Layout:    templates.Layout{Title: "Mon espace", CSRFToken: tok, SignedInName: u.Name(), SignOutAction: "/usager/deconnexion"},
+		GivenName: u.GivenName, FamilyName: u.FamilyName, PreferredUsername: u.PreferredUsername,
+		Birthdate: frenchBirthdate(u.Birthdate), Email: u.Email,
+	})
+}
+
+// handleUsagerSignOut ends the usager's session, with its audit entry.
+func (s *Server) handleUsagerSignOut(w http.ResponseWriter, r *http.Request) {
+	id, err := s.sessions.UsagerID(r)
+	signedIn := err == nil
+	err = s.db.InTx(r.Context(), func(ctx context.Context) error {
+		if err := s.sessions.Destroy(w, r.WithContext(ctx)); err != nil {
+			return err
+		}
+		if !signedIn {
+			return nil
+		}
+		return s.journal.Record(ctx, audit.Entry{Action: audit.ActionSessionEnded, ActorKind: audit.ActorUsager, ActorID: id,
+			UsagerID: id, Details: map[string]string{"reason": "sign_out"}})
+	})
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/usager?fin=1", http.StatusSeeOther)
+}
+
+var frenchMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
+
+// frenchBirthdate shows a FranceConnect birthdate, partial ones included
+// ("1962-00-00" is "1962", "1962-05-00" is "mai 1962").
+func frenchBirthdate(s string) string {
+	t, err := time.Parse("2006-01-02", s)
+	switch {
+	case err == nil:
+		return t.Format("2") + " " + frenchMonths[t.Month()-1] + " " + t.Format("2006")
+	case len(s) == 10 && s[5:] == "00-00":
+		return s[:4]
+	case len(s) == 10 && s[8:] == "00" && s[5:7] >= "01" && s[5:7] <= "12":
+		m := int(s[5]-'0')*10 + int(s[6]-'0')
+		return frenchMonths[m-1] + " " + s[:4]
+	}
+	return s
+}

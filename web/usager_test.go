@@ -1,0 +1,183 @@
+package web
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"procura/db"
+	"procura/db/dbtest"
+)
+
+var formAction = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
+
+// follow GETs location with c (absolute or relative to the server).
+func (e *env) follow(c *http.Client, location string) (*http.Response, string) {
+	e.t.Helper()
+	if strings.HasPrefix(location, "/") {
+		location = e.ts.URL + location
+	}
+	req, _ := http.NewRequest(http.MethodGet, location, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return resp, b.String()
+}
+
+// identify starts an identification from the usager space and picks the
+// sandbox identity; it returns the response to the callback.
+func (e *env) identify(c *http.Client, identity string) (*http.Response, string) {
+	e.t.Helper()
+	resp, _ := e.post(c, "/usager/connexion", url.Values{"csrf_token": {e.pageToken(c, "/usager")}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), e.fcServer.URL) {
+		e.t.Fatalf("sign-in = %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body := e.follow(c, resp.Header.Get("Location"))
+	m := formAction.FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		e.t.Fatalf("sandbox authorize = %d %s", resp.StatusCode, body)
+	}
+	action := html.UnescapeString(m[1])
+	if strings.HasPrefix(action, "/") {
+		action = e.fcServer.URL + action
+	}
+	req, _ := http.NewRequest(http.MethodPost, action, strings.NewReader(url.Values{"identity": {identity}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+		e.t.Fatalf("sandbox identity choice = %d", resp.StatusCode)
+	}
+	return e.follow(c, resp.Header.Get("Location"))
+}
+
+func TestUsagerSpaceJourney(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		c := e.newClient()
+		before := e.cookie(c)
+		resp, body := e.identify(c, "elodie-lefevre")
+		// The provider's session is ended right away, then the space opens.
+		if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "/session/end") {
+			t.Fatalf("callback = %d → %s %s", resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+		resp, _ = e.follow(c, resp.Header.Get("Location"))
+		resp, _ = e.follow(c, resp.Header.Get("Location"))
+		if resp.Header.Get("Location") != "/usager/espace" {
+			t.Fatalf("after provider logout → %s", resp.Header.Get("Location"))
+		}
+		if after := e.cookie(c); before != nil && after.Value == before.Value {
+			t.Error("session not rotated at identification")
+		}
+		resp, body = e.follow(c, "/usager/espace")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Bonjour Élodie Anne Lefèvre") || !strings.Contains(body, "12 avril 1985") ||
+			!strings.Contains(body, "Nom d'usage : Martin") {
+			t.Fatalf("space = %d %s", resp.StatusCode, body)
+		}
+		var n int64
+		d.Conn(context.Background()).Raw("SELECT COUNT(*) FROM audit_entries WHERE action = 'usager.identified'").Scan(&n)
+		if n != 1 {
+			t.Errorf("%d identification entries, want 1", n)
+		}
+		tok := csrfInput.FindStringSubmatch(body)[1]
+		resp, _ = e.post(c, "/usager/deconnexion", url.Values{"csrf_token": {tok}})
+		if resp.Header.Get("Location") != "/usager?fin=1" {
+			t.Fatalf("sign-out → %s", resp.Header.Get("Location"))
+		}
+		if resp, _ := e.follow(c, "/usager/espace"); resp.Header.Get("Location") != "/usager" {
+			t.Errorf("space after sign-out → %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+}
+
+func TestUsagerIdentificationFailuresStoreNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		usagers := func() int64 {
+			var n int64
+			d.Conn(context.Background()).Raw("SELECT COUNT(*) FROM usagers").Scan(&n)
+			return n
+		}
+		failures := func() int64 {
+			var n int64
+			d.Conn(context.Background()).Raw("SELECT COUNT(*) FROM audit_entries WHERE action = 'usager.identification_failed'").Scan(&n)
+			return n
+		}
+		tests := []struct {
+			name    string
+			run     func(c *http.Client) (*http.Response, string)
+			status  int
+			message string
+		}{
+			{"invalid gender from the provider", func(c *http.Client) (*http.Response, string) { return e.identify(c, "invalide-genre") },
+				http.StatusBadRequest, "identité incomplète ou non conforme"},
+			{"invalid birthplace from the provider", func(c *http.Client) (*http.Response, string) {
+				return e.identify(c, "invalide-lieu-de-naissance")
+			}, http.StatusBadRequest, "identité incomplète ou non conforme"},
+			{"callback without a flow", func(c *http.Client) (*http.Response, string) {
+				return e.follow(c, "/franceconnect/callback?code=forged&state=forged")
+			}, http.StatusBadRequest, "ne correspond à aucune identification en cours"},
+			{"cancelled at the provider", func(c *http.Client) (*http.Response, string) {
+				resp, _ := e.post(c, "/usager/connexion", url.Values{"csrf_token": {e.pageToken(c, "/usager")}})
+				q, _ := url.Parse(resp.Header.Get("Location"))
+				return e.follow(c, "/franceconnect/callback?error=access_denied&state="+url.QueryEscape(q.Query().Get("state")))
+			}, http.StatusUnauthorized, "annulée"},
+			{"replayed callback", func(c *http.Client) (*http.Response, string) {
+				resp, _ := e.post(c, "/usager/connexion", url.Values{"csrf_token": {e.pageToken(c, "/usager")}})
+				q, _ := url.Parse(resp.Header.Get("Location"))
+				cb := "/franceconnect/callback?code=x&state=" + url.QueryEscape(q.Query().Get("state"))
+				e.follow(c, cb)
+				return e.follow(c, cb)
+			}, http.StatusBadRequest, "déjà été utilisée"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				u, f := usagers(), failures()
+				resp, body := tt.run(e.newClient())
+				if resp.StatusCode != tt.status || !strings.Contains(body, tt.message) || !strings.Contains(body, "Aucune donnée vous concernant") {
+					t.Errorf("status %d, want %d with %q: %.400s", resp.StatusCode, tt.status, tt.message, body)
+				}
+				if usagers() != u {
+					t.Error("a usager was stored")
+				}
+				if failures() <= f {
+					t.Error("the failure was not audited")
+				}
+			})
+		}
+	})
+}
+
+func TestFranceConnectLogoutReturnIsNoOpenRedirect(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t))
+	resp, _ := e.follow(e.newClient(), "/franceconnect/deconnexion?state=x&next=https://evil.example")
+	if resp.Header.Get("Location") != "/usager" {
+		t.Errorf("→ %s, want /usager", resp.Header.Get("Location"))
+	}
+}
+
+func TestFrenchBirthdate(t *testing.T) {
+	for in, want := range map[string]string{"1985-04-12": "12 avril 1985", "1962-00-00": "1962", "1970-08-00": "août 1970", "bad": "bad"} {
+		if got := frenchBirthdate(in); got != want {
+			t.Errorf("frenchBirthdate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
