@@ -32,9 +32,26 @@ const (
 	ActionUsagerIdentified           Action = "usager.identified"
 	ActionUsagerUpdated              Action = "usager.identity_updated"
 	ActionUsagerIdentificationFailed Action = "usager.identification_failed"
+	ActionMandateCreated             Action = "mandate.created"
+	ActionMandateRenewed             Action = "mandate.renewed"
+	ActionMandateRevoked             Action = "mandate.revoked"
+	ActionMandateExpired             Action = "mandate.expired"
+	ActionPermissionCreated          Action = "permission.created"
+	ActionPermissionReplaced         Action = "permission.replaced"
+	ActionPermissionRevoked          Action = "permission.revoked"
+	ActionPermissionExpired          Action = "permission.expired"
 	ActionKeyCreated                 Action = "key.created"
 	ActionKeyRotated                 Action = "key.rotated"
 	ActionKeyRetired                 Action = "key.retired"
+)
+
+// Acts of the OpenID Provider (package authz).
+const (
+	ActionDelegatedLoginAuthorised Action = "delegated_login.authorised"
+	ActionDelegatedLoginRefused    Action = "delegated_login.refused"
+	ActionTokenIssued              Action = "token.issued"
+	ActionUserinfoRead             Action = "userinfo.read"
+	ActionTokenRevoked             Action = "token.revoked"
 )
 
 // ActorKind says who acted.
@@ -47,6 +64,8 @@ const (
 	ActorOperator  ActorKind = "operator"
 	ActorSystem    ActorKind = "system"
 	ActorAnonymous ActorKind = "anonymous"
+	// ActorService is a service (OIDC client), named by its client_id.
+	ActorService ActorKind = "service"
 )
 
 // Entry is one act. Only ids appear here; Details holds small facts without
