@@ -4,6 +4,8 @@
 package app
 
 import (
+	"github.com/go-jose/go-jose/v4"
+
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"procura/db"
 	"procura/franceconnect"
 	"procura/franceconnect/sandbox"
+	"procura/keyring"
 	"procura/usager"
 	"procura/web"
 )
@@ -31,6 +34,7 @@ type App struct {
 	Journal   *audit.Journal
 	Directory *account.Directory
 	Usagers   *usager.Registry
+	Keys      *keyring.Keyring
 	Web       *web.Server
 	// FCSandbox is the FranceConnect-like provider `procura dev` mounts at
 	// /fc-sandbox; nil otherwise.
@@ -52,11 +56,28 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, now func()
 		return nil, err
 	}
 	a, err := wire(cfg, logger, now, d)
+	if err == nil {
+		err = a.ensureKeys(ctx)
+	}
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// ensureKeys creates the first signing keys on a new store: ES256 and
+// RS256 for the OpenID Provider, ES256 for mandates.
+func (a *App) ensureKeys(ctx context.Context) error {
+	for _, k := range []struct {
+		purpose keyring.Purpose
+		alg     jose.SignatureAlgorithm
+	}{{keyring.PurposeOIDC, jose.ES256}, {keyring.PurposeOIDC, jose.RS256}, {keyring.PurposeMandate, jose.ES256}} {
+		if _, err := a.Keys.Ensure(ctx, k.purpose, k.alg); err != nil {
+			return fmt.Errorf("signing keys: %w", err)
+		}
+	}
+	return nil
 }
 
 // Tools wires the domain packages on an open store, without the web server:
@@ -71,7 +92,11 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers}, nil
+	keys, err := keyring.New(d, j, cfg.MasterKey, now)
+	if err != nil {
+		return nil, err
+	}
+	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys}, nil
 }
 
 func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {

@@ -201,3 +201,30 @@ func TestDevRefusesNonLoopbackBaseURL(t *testing.T) {
 		t.Errorf("dev with a public base URL: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+func TestKeysRotateListRetire(t *testing.T) {
+	eachStore(t, func(t *testing.T, env map[string]string) {
+		r := runCLI(t, env, "", "keys", "rotate", "--purpose", "mandate", "--alg", "es256")
+		if r.code != 0 || !strings.Contains(r.stdout, "now signs") {
+			t.Fatalf("rotate = %+v", r)
+		}
+		first := strings.Fields(r.stdout)[4]
+		r = runCLI(t, env, "", "keys", "rotate", "--purpose", "mandate", "--alg", "ES256")
+		if r.code != 0 {
+			t.Fatalf("second rotate = %+v", r)
+		}
+		r = runCLI(t, env, "", "keys", "list", "--purpose", "mandate")
+		if r.code != 0 || !strings.Contains(r.stdout, first) {
+			t.Fatalf("list = %+v", r)
+		}
+		if r := runCLI(t, env, "", "keys", "retire", "--kid", first); r.code != 0 {
+			t.Fatalf("retire = %+v", r)
+		}
+		for _, bad := range [][]string{{"keys", "rotate", "--purpose", "mandate", "--alg", "RS256"}, {"keys", "rotate", "--purpose", "nope"},
+			{"keys", "retire", "--kid", "unknown"}, {"keys", "retire"}, {"keys", "frob"}} {
+			if r := runCLI(t, env, "", bad...); r.code == 0 {
+				t.Errorf("%v succeeded: %+v", bad, r)
+			}
+		}
+	})
+}

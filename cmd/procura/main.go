@@ -6,6 +6,7 @@
 //	procura admin org create …         create an organisation
 //	procura admin aidant create …      create an aidant or manager account
 //	procura admin aidant deactivate …  deactivate an account and end its sessions
+//	procura keys list|rotate|retire    manage signing keys
 package main
 
 import (
@@ -43,6 +44,7 @@ Commands:
   admin org create           create an organisation
   admin aidant create        create an aidant or manager account
   admin aidant deactivate    deactivate an account (its sessions end at once)
+  keys list|rotate|retire    signing keys (--purpose oidc|mandate, --alg, --kid)
 
 Configuration comes from PROCURA_* environment variables (see README.md).
 `
@@ -68,6 +70,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.aidantCreate(ctx, args[3:])
 	case cmd == "admin" && len(args) >= 3 && args[1] == "aidant" && args[2] == "deactivate":
 		err = c.aidantDeactivate(ctx, args[3:])
+	case cmd == "keys":
+		err = c.keys(ctx, args[1:])
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(c.Stdout, usage)
 		return 0
