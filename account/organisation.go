@@ -12,7 +12,7 @@ import (
 
 	"procura/audit"
 	"procura/db"
-	"procura/mandate"
+	"procura/procedure"
 )
 
 // Organisation is a structure employing aidants.
@@ -79,19 +79,19 @@ func ValidSIRET(s string) bool {
 
 func normaliseProcedures(ids []string) ([]string, error) {
 	if len(ids) == 0 {
-		for _, p := range mandate.Procedures() {
+		for _, p := range procedure.All() {
 			ids = append(ids, p.ID)
 		}
 		return ids, nil
 	}
 	var out []string
-	for _, p := range mandate.Procedures() {
+	for _, p := range procedure.All() {
 		if slices.Contains(ids, p.ID) {
 			out = append(out, p.ID)
 		}
 	}
 	for _, id := range ids {
-		if _, ok := mandate.ProcedureByID(id); !ok {
+		if _, ok := procedure.ByID(id); !ok {
 			return nil, invalid(fmt.Sprintf("Démarche inconnue : %q.", id))
 		}
 	}

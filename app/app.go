@@ -16,11 +16,13 @@ import (
 
 	"procura/account"
 	"procura/audit"
+	"procura/authz"
 	"procura/config"
 	"procura/db"
 	"procura/franceconnect"
 	"procura/franceconnect/sandbox"
 	"procura/keyring"
+	"procura/mandate"
 	"procura/usager"
 	"procura/web"
 )
@@ -35,7 +37,10 @@ type App struct {
 	Directory *account.Directory
 	Usagers   *usager.Registry
 	Keys      *keyring.Keyring
-	Web       *web.Server
+	Mandates  *mandate.Registry
+	// OAuth is the OpenID Provider's storage; mandates revoke its tokens.
+	OAuth *authz.Store
+	Web   *web.Server
 	// FCSandbox is the FranceConnect-like provider `procura dev` mounts at
 	// /fc-sandbox; nil otherwise.
 	FCSandbox *sandbox.Provider
@@ -96,7 +101,9 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 	if err != nil {
 		return nil, err
 	}
-	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys}, nil
+	oauth := authz.NewStore(d, now)
+	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys,
+		OAuth: oauth, Mandates: mandate.New(d, j, dir, keys, oauth, now)}, nil
 }
 
 func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {
@@ -120,7 +127,7 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 		return nil, fmt.Errorf("franceconnect: %w", err)
 	}
 	a.Web, err = web.New(web.Deps{
-		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Logger: logger, Now: now,
+		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates, Logger: logger, Now: now,
 		Settings: web.Settings{
 			BaseURL:            cfg.BaseURL,
 			SecureCookies:      cfg.SecureCookies(),

@@ -9,8 +9,8 @@ import (
 // idempotent, so several instances may run them at the same time.
 const maintenanceEvery = 10 * time.Minute
 
-// maintain runs the periodic jobs until ctx ends: for now, deleting the
-// sessions that ended without a sign-out.
+// maintain runs the periodic jobs until ctx ends: recording the expiry of
+// mandates, deleting the sessions that ended without a sign-out.
 func (a *App) maintain(ctx context.Context) {
 	t := time.NewTicker(maintenanceEvery)
 	defer t.Stop()
@@ -25,6 +25,19 @@ func (a *App) maintain(ctx context.Context) {
 }
 
 func (a *App) runMaintenance(ctx context.Context) {
+	for {
+		n, err := a.Mandates.RecordExpiries(ctx, 500)
+		if err != nil {
+			a.Logger.Error("maintenance: record mandate expiries", "err", err)
+			break
+		}
+		if n > 0 {
+			a.Logger.Info("maintenance: recorded mandate expiries", "count", n)
+		}
+		if n < 500 {
+			break
+		}
+	}
 	n, err := a.Web.Sessions().PurgeExpired(ctx)
 	if err != nil {
 		a.Logger.Error("maintenance: purge sessions", "err", err)

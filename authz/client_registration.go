@@ -15,8 +15,8 @@ import (
 	"github.com/go-jose/go-jose/v3"
 	"github.com/ory/fosite"
 
-	"procura/mandate"
 	"procura/problem"
+	"procura/procedure"
 )
 
 // ClientRegistration is what an operator registers for a service. Empty
@@ -147,7 +147,7 @@ func (c *Client) checkProcedures() error {
 	}
 	seen := map[string]bool{}
 	for _, p := range c.Procedures {
-		if _, ok := mandate.ProcedureByID(p); !ok {
+		if _, ok := procedure.ByID(p); !ok {
 			return invalidClient("Démarche inconnue : %q.", p)
 		}
 		if seen[p] {

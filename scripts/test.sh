@@ -5,9 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Chromium drives the browser tests; poppler-utils (pdftotext, pdftoppm)
+# reads the PDF attestations back.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then
-    echo "Chromium is missing: install Debian's chromium package." >&2
+    echo "Chromium or poppler-utils is missing: install Debian's chromium and poppler-utils packages." >&2
     exit 1
   fi
   echo "Installing Chromium and poppler-utils with apt…" >&2

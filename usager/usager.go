@@ -52,6 +52,7 @@ type row struct {
 	Birthplace        string
 	Birthcountry      string
 	Email             string
+	SearchKey         string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	LastIdentifiedAt  time.Time
@@ -59,7 +60,11 @@ type row struct {
 
 func (row) TableName() string { return "usagers" }
 
-func (r row) usager() Usager { return Usager(r) }
+func (r row) usager() Usager {
+	return Usager{ID: r.ID, GivenName: r.GivenName, FamilyName: r.FamilyName, PreferredUsername: r.PreferredUsername,
+		Birthdate: r.Birthdate, Gender: r.Gender, Birthplace: r.Birthplace, Birthcountry: r.Birthcountry, Email: r.Email,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, LastIdentifiedAt: r.LastIdentifiedAt}
+}
 
 // Registry stores usagers.
 type Registry struct {
@@ -131,6 +136,7 @@ func (reg *Registry) Identify(ctx context.Context, actorKind audit.ActorKind, ac
 		ID: reg.Pseudonym(id.Issuer, id.Sub), GivenName: id.GivenName, FamilyName: id.FamilyName,
 		PreferredUsername: id.PreferredUsername, Birthdate: id.Birthdate, Gender: id.Gender,
 		Birthplace: id.Birthplace, Birthcountry: id.Birthcountry, Email: id.Email,
+		SearchKey: SearchKey(id.GivenName + " " + id.FamilyName + " " + id.PreferredUsername),
 		CreatedAt: now, UpdatedAt: now, LastIdentifiedAt: now,
 	}
 	if actorKind == audit.ActorUsager {
@@ -163,6 +169,7 @@ func (reg *Registry) Identify(ctx context.Context, actorKind audit.ActorKind, ac
 			updates["given_name"], updates["family_name"], updates["preferred_username"] = next.GivenName, next.FamilyName, next.PreferredUsername
 			updates["birthdate"], updates["gender"], updates["birthplace"] = next.Birthdate, next.Gender, next.Birthplace
 			updates["birthcountry"], updates["email"], updates["updated_at"] = next.Birthcountry, next.Email, now
+			updates["search_key"] = next.SearchKey
 		}
 		if err := conn.Model(&row{}).Where("id = ?", next.ID).Updates(updates).Error; err != nil {
 			return fmt.Errorf("usager: update: %w", err)

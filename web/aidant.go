@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"procura/account"
-	"procura/mandate"
+	"procura/procedure"
 	"procura/templates"
 )
 
@@ -88,7 +88,7 @@ func (s *Server) handleAidantHome(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, id := range c.Current.Organisation.Procedures {
-		if p, ok := mandate.ProcedureByID(id); ok {
+		if p, ok := procedure.ByID(id); ok {
 			page.Procedures = append(page.Procedures, templates.ProcedureView{ID: p.ID, Label: p.Label, Warning: p.Warning})
 		}
 	}

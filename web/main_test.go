@@ -24,6 +24,8 @@ import (
 	"procura/db/dbtest"
 	"procura/franceconnect"
 	"procura/franceconnect/sandbox"
+	"procura/keyring"
+	"procura/mandate"
 	"procura/usager"
 )
 
@@ -75,6 +77,8 @@ type env struct {
 	ts     *httptest.Server
 	client *http.Client
 	logs   *syncBuffer
+	// keys signs mandates (call Ensure in tests that sign).
+	keys *keyring.Keyring
 	// fcServer is the FranceConnect sandbox the server identifies usagers with.
 	fcServer *httptest.Server
 	// handled counts the runs of the test form handler.
@@ -110,8 +114,14 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	e.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.ts.Close)
 	fc, usagers := e.franceConnect(journal, e.ts.URL)
+	keys, err := keyring.New(d, journal, bytes.Repeat([]byte{7}, 32), e.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.keys = keys
+	mandates := mandate.New(d, journal, dir, keys, nil, e.clock.Now)
 	e.srv, err = New(Deps{
-		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Now: e.clock.Now, Settings: settings,
+		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Now: e.clock.Now, Settings: settings,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

@@ -29,6 +29,23 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("GET /aidant", s.handleAidantHome)
 	s.pages.HandleFunc("POST /aidant/organisation", s.handleSwitchOrganisation)
 
+	// Mandates: creation (procedures and duration → FranceConnect →
+	// recap and signature), list, detail, renewal, revocation,
+	// attestations; the public verification of a signature.
+	s.pages.HandleFunc("GET /aidant/mandats/nouveau", s.handleMandateNewPage)
+	s.pages.HandleFunc("POST /aidant/mandats/nouveau", s.handleMandateNew)
+	s.pages.HandleFunc("GET /aidant/mandats/recapitulatif", s.handleMandateRecapPage)
+	s.pages.HandleFunc("POST /aidant/mandats/recapitulatif", s.handleMandateSign)
+	s.pages.HandleFunc("GET /aidant/usagers", s.handleUsagers)
+	s.pages.HandleFunc("GET /aidant/mandats/{id}", s.handleMandate)
+	s.pages.HandleFunc("GET /aidant/mandats/{id}/revoquer", s.handleRevokeConfirm)
+	s.pages.HandleFunc("POST /aidant/mandats/{id}/revoquer", s.handleRevoke)
+	s.pages.HandleFunc("POST /aidant/mandats/{id}/renouveler", s.handleRenew)
+	s.pages.HandleFunc("GET /aidant/mandats/{id}/attestation.pdf", s.handleMandateAttestation)
+	s.pages.HandleFunc("GET /aidant/mandats/{id}/revocation.pdf", s.handleRevocationAttestation)
+	s.pages.HandleFunc("GET /mandats/verifier", s.handleVerify)
+	s.pages.HandleFunc("GET /mandats/verifier/{id}", s.handleVerifyStored)
+
 	// Usagers: identification with FranceConnect, their space.
 	s.pages.HandleFunc("GET /usager", s.handleUsagerLanding)
 	s.pages.HandleFunc("POST /usager/connexion", s.handleUsagerSignIn)

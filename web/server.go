@@ -20,6 +20,7 @@ import (
 	"procura/audit"
 	"procura/db"
 	"procura/franceconnect"
+	"procura/mandate"
 	"procura/static"
 	"procura/templates"
 	"procura/usager"
@@ -51,6 +52,7 @@ type Deps struct {
 	// FranceConnect identifies usagers; Usagers records them.
 	FranceConnect *franceconnect.Client
 	Usagers       *usager.Registry
+	Mandates      *mandate.Registry
 	Logger        *slog.Logger
 	// Now is the clock of sessions and audit entries.
 	Now      func() time.Time
@@ -65,6 +67,7 @@ type Server struct {
 	// franceConnect identifies usagers; usagers records them.
 	franceConnect *franceconnect.Client
 	usagers       *usager.Registry
+	mandates      *mandate.Registry
 	log           *slog.Logger
 	now           func() time.Time
 	settings      Settings
@@ -100,6 +103,7 @@ func New(deps Deps) (*Server, error) {
 		directory:     deps.Directory,
 		franceConnect: deps.FranceConnect,
 		usagers:       deps.Usagers,
+		mandates:      deps.Mandates,
 		log:           deps.Logger,
 		now:           deps.Now,
 		settings:      deps.Settings,
@@ -133,8 +137,8 @@ func (d Deps) check() error {
 	if d.Directory == nil {
 		errs = append(errs, errors.New("web: Deps.Directory is required"))
 	}
-	if d.FranceConnect == nil || d.Usagers == nil {
-		errs = append(errs, errors.New("web: Deps.FranceConnect and Deps.Usagers are required"))
+	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil {
+		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers and Deps.Mandates are required"))
 	}
 	if d.Logger == nil {
 		errs = append(errs, errors.New("web: Deps.Logger is required"))

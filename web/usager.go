@@ -106,6 +106,8 @@ func (s *Server) handleFranceConnectCallback(w http.ResponseWriter, r *http.Requ
 	switch purpose {
 	case purposeUsagerSpace:
 		s.usagerIdentified(w, r, identity, evidence)
+	case purposeMandate:
+		s.mandateUsagerIdentified(w, r, identity, evidence)
 	default:
 		s.identificationFailed(w, r, purpose, franceconnect.ErrState)
 	}
@@ -192,9 +194,13 @@ func (s *Server) identificationFailed(w http.ResponseWriter, r *http.Request, pu
 	}
 	s.log.Warn("identification failed", "reason", reason, "err", cause, "request_id", audit.RequestID(r.Context()))
 	view := errorViewOf(cause)
+	retry := "/usager"
+	if purpose == purposeMandate {
+		retry = "/aidant/mandats/nouveau"
+	}
 	s.render(w, r, view.status, &templates.IdentificationErrorPage{
 		Layout:  templates.Layout{Title: "Identification non aboutie"},
-		Message: view.message, Retry: "/usager",
+		Message: view.message, Retry: retry,
 	})
 }
 

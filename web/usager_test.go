@@ -93,7 +93,8 @@ func TestUsagerSpaceJourney(t *testing.T) {
 			t.Fatalf("space = %d %s", resp.StatusCode, body)
 		}
 		var n int64
-		d.Conn(context.Background()).Raw("SELECT COUNT(*) FROM audit_entries WHERE action = 'usager.identified'").Scan(&n)
+		d.Conn(context.Background()).Raw(`SELECT COUNT(*) FROM audit_entries WHERE action = 'usager.identified' AND actor_kind = 'usager'
+			AND usager_id IN (SELECT id FROM usagers WHERE given_name = 'Élodie Anne')`).Scan(&n)
 		if n != 1 {
 			t.Errorf("%d identification entries, want 1", n)
 		}

@@ -1,0 +1,156 @@
+package mandate
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"procura/db"
+	"procura/usager"
+)
+
+// Get returns a mandate of the organisation with its permissions. A mandate
+// of another organisation is not found: every lookup is scoped, whatever id
+// is forged.
+func (r *Registry) Get(ctx context.Context, organisationID, mandateID string) (Mandate, error) {
+	if _, err := uuid.Parse(mandateID); err != nil {
+		return Mandate{}, ErrNotFound
+	}
+	var row mandateRow
+	err := r.db.Conn(ctx).Where("id = ? AND organisation_id = ?", mandateID, organisationID).Take(&row).Error
+	if db.NotFound(err) == db.ErrNotFound {
+		return Mandate{}, ErrNotFound
+	}
+	if err != nil {
+		return Mandate{}, fmt.Errorf("mandate: get: %w", err)
+	}
+	ms, err := r.withPermissions(ctx, []mandateRow{row})
+	if err != nil {
+		return Mandate{}, err
+	}
+	return ms[0], nil
+}
+
+// withPermissions loads the permissions of mandates, in catalogue order.
+func (r *Registry) withPermissions(ctx context.Context, rows []mandateRow) ([]Mandate, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(rows))
+	index := make(map[string]int, len(rows))
+	out := make([]Mandate, len(rows))
+	for i, row := range rows {
+		ids[i], index[row.ID], out[i] = row.ID, i, row.mandate()
+	}
+	var perms []permissionRow
+	if err := r.db.Conn(ctx).Where("mandate_id IN ?", ids).Find(&perms).Error; err != nil {
+		return nil, fmt.Errorf("mandate: permissions: %w", err)
+	}
+	for _, p := range perms {
+		i := index[p.MandateID]
+		out[i].Permissions = append(out[i].Permissions, p.permission())
+	}
+	for i := range out {
+		slices.SortFunc(out[i].Permissions, func(a, b Permission) int { return catalogueRank(a.Procedure) - catalogueRank(b.Procedure) })
+	}
+	return out, nil
+}
+
+// UsagerMandates is a usager of an organisation with their mandates there,
+// newest first.
+type UsagerMandates struct {
+	UsagerID   string
+	GivenName  string
+	FamilyName string
+	Birthdate  string
+	Mandates   []Mandate
+}
+
+// Listing selects the usagers an aidant looks for.
+type Listing struct {
+	// Search matches the beginning of a given or family name, any case.
+	Search string
+	// Status keeps usagers with at least one mandate in that status; empty
+	// keeps all.
+	Status Status
+	Limit  int
+}
+
+// UsagersOf lists the usagers who gave the organisation a mandate, by
+// family name, with their mandates there.
+func (r *Registry) UsagersOf(ctx context.Context, organisationID string, l Listing) ([]UsagerMandates, error) {
+	limit := l.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 200
+	}
+	type found struct {
+		ID, GivenName, FamilyName, Birthdate string
+	}
+	q := r.db.Conn(ctx).Table("usagers u").Select("u.id, u.given_name, u.family_name, u.birthdate").
+		Where("EXISTS (SELECT 1 FROM mandates m WHERE m.usager_id = u.id AND m.organisation_id = ?)", organisationID)
+	if s := usager.SearchKey(l.Search); s != "" {
+		pattern := escapeLike(s) + "%"
+		q = q.Where("(u.search_key LIKE ? ESCAPE '\\' OR u.search_key LIKE ? ESCAPE '\\')", pattern, "% "+pattern)
+	}
+	var usagers []found
+	if err := q.Order("lower(u.family_name), lower(u.given_name), u.id").Limit(limit).Scan(&usagers).Error; err != nil {
+		return nil, fmt.Errorf("mandate: list usagers: %w", err)
+	}
+	if len(usagers) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(usagers))
+	for i, u := range usagers {
+		ids[i] = u.ID
+	}
+	var rows []mandateRow
+	if err := r.db.Conn(ctx).Where("organisation_id = ? AND usager_id IN ?", organisationID, ids).
+		Order("signed_at DESC, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("mandate: list mandates: %w", err)
+	}
+	mandates, err := r.withPermissions(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
+	byUsager := map[string][]Mandate{}
+	for _, m := range mandates {
+		byUsager[m.UsagerID] = append(byUsager[m.UsagerID], m)
+	}
+	now := r.now()
+	var out []UsagerMandates
+	for _, u := range usagers {
+		ms := byUsager[u.ID]
+		if l.Status != "" && !slices.ContainsFunc(ms, func(m Mandate) bool { return m.Status(now) == l.Status }) {
+			continue
+		}
+		out = append(out, UsagerMandates{UsagerID: u.ID, GivenName: u.GivenName, FamilyName: u.FamilyName, Birthdate: u.Birthdate, Mandates: ms})
+	}
+	return out, nil
+}
+
+// MandatesOfUsager returns one usager's mandates in the organisation, newest
+// first; none (not an error) for a usager the organisation does not know.
+func (r *Registry) MandatesOfUsager(ctx context.Context, organisationID, usagerID string) ([]Mandate, error) {
+	var rows []mandateRow
+	if err := r.db.Conn(ctx).Where("organisation_id = ? AND usager_id = ?", organisationID, usagerID).
+		Order("signed_at DESC, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("mandate: usager's mandates: %w", err)
+	}
+	return r.withPermissions(ctx, rows)
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func catalogueRank(id string) int {
+	for i, p := range procedureIDs() {
+		if p == id {
+			return i
+		}
+	}
+	return len(id) + 100
+}

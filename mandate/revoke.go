@@ -1,0 +1,108 @@
+package mandate
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"procura/audit"
+)
+
+// Actor is who acts on a mandate: an aidant of the organisation, or the usager.
+type Actor struct {
+	Kind audit.ActorKind
+	ID   string
+}
+
+// RevokePermission ends one permission of a mandate of the organisation at
+// once, with the access and refresh tokens issued under it, in one
+// transaction with its audit entry.
+func (r *Registry) RevokePermission(ctx context.Context, by Actor, organisationID, mandateID, permissionID string) (Permission, error) {
+	if _, err := uuid.Parse(permissionID); err != nil {
+		return Permission{}, ErrPermissionFound
+	}
+	var out Permission
+	err := r.db.InTx(ctx, func(ctx context.Context) error {
+		m, err := r.Get(ctx, organisationID, mandateID)
+		if err != nil {
+			return err
+		}
+		for _, p := range m.Permissions {
+			if p.ID == permissionID {
+				out = p
+			}
+		}
+		if out.ID == "" {
+			return ErrPermissionFound
+		}
+		return r.revoke(ctx, by, m, out)
+	})
+	return out, err
+}
+
+// RevokeMandate ends a whole mandate of the organisation at once: every
+// permission still current, and their tokens.
+func (r *Registry) RevokeMandate(ctx context.Context, by Actor, organisationID, mandateID string) (Mandate, error) {
+	var out Mandate
+	err := r.db.InTx(ctx, func(ctx context.Context) error {
+		m, err := r.Get(ctx, organisationID, mandateID)
+		if err != nil {
+			return err
+		}
+		if m.RevokedAt != nil {
+			return ErrAlreadyRevoked
+		}
+		now := r.now().UTC()
+		res := r.db.Conn(ctx).Model(&mandateRow{}).Where("id = ? AND revoked_at IS NULL", m.ID).
+			Updates(map[string]any{"revoked_at": now, "revoked_by_kind": string(by.Kind), "revoked_by_id": by.ID})
+		if res.Error != nil {
+			return fmt.Errorf("mandate: revoke: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrAlreadyRevoked
+		}
+		actor := audit.Entry{ActorKind: by.Kind, ActorID: by.ID, OrganisationID: m.OrganisationID, UsagerID: m.UsagerID}
+		if err := r.record(ctx, actor, audit.ActionMandateRevoked, m.ID, "", "", nil); err != nil {
+			return err
+		}
+		for _, p := range m.Permissions {
+			if p.EndedAt == nil {
+				if err := r.revoke(ctx, by, m, p); err != nil {
+					return err
+				}
+			}
+		}
+		if r.tokens != nil {
+			if _, err := r.tokens.RevokeByMandate(ctx, m.ID); err != nil {
+				return err
+			}
+		}
+		out, err = r.Get(ctx, organisationID, mandateID)
+		return err
+	})
+	return out, err
+}
+
+// revoke ends a current permission as revoked, with its tokens and entry.
+func (r *Registry) revoke(ctx context.Context, by Actor, m Mandate, p Permission) error {
+	now := r.now().UTC()
+	res := r.db.Conn(ctx).Model(&permissionRow{}).Where("id = ? AND ended_at IS NULL", p.ID).
+		Updates(map[string]any{"ended_at": now, "end_reason": EndRevoked, "ended_by_kind": string(by.Kind), "ended_by_id": by.ID})
+	if res.Error != nil {
+		return fmt.Errorf("mandate: revoke permission: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrAlreadyRevoked
+	}
+	revoked := int64(0)
+	if r.tokens != nil {
+		var err error
+		if revoked, err = r.tokens.RevokeByPermission(ctx, p.ID); err != nil {
+			return err
+		}
+	}
+	actor := audit.Entry{ActorKind: by.Kind, ActorID: by.ID, OrganisationID: m.OrganisationID, UsagerID: m.UsagerID}
+	return r.record(ctx, actor, audit.ActionPermissionRevoked, m.ID, p.ID, p.Procedure,
+		map[string]string{"tokens_revoked": fmt.Sprint(revoked)})
+}

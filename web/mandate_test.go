@@ -1,0 +1,242 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"procura/account"
+	"procura/db"
+	"procura/db/dbtest"
+	"procura/keyring"
+)
+
+// signInAidant signs a new client in as the aidant, and returns it.
+func (e *env) signInAidant(a account.Created) *http.Client {
+	e.t.Helper()
+	c := e.newClient()
+	resp, body := e.post(c, "/connexion", url.Values{"csrf_token": {e.pageToken(c, "/connexion")}, "email": {a.Account.Email},
+		"password": {"correct horse battery"}, "code": {e.totp(a.TOTPSecret)}})
+	if resp.StatusCode != http.StatusSeeOther {
+		e.t.Fatalf("sign-in = %d %s", resp.StatusCode, body)
+	}
+	return c
+}
+
+// nextCode moves the clock to the next TOTP step and returns its code.
+func (e *env) nextCode(a account.Created) string {
+	e.t.Helper()
+	e.clock.Advance(30 * time.Second)
+	return e.totp(a.TOTPSecret)
+}
+
+// followAll follows redirects from location until a page answers.
+func (e *env) followAll(c *http.Client, location string) (*http.Response, string) {
+	e.t.Helper()
+	for i := 0; i < 10; i++ {
+		resp, body := e.follow(c, location)
+		if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+			return resp, body
+		}
+		location = resp.Header.Get("Location")
+	}
+	e.t.Fatal("too many redirects")
+	return nil, ""
+}
+
+var mandateLocation = regexp.MustCompile(`^/aidant/mandats/([0-9a-f-]{36})\?cree=1$`)
+
+// createMandate runs the creation journey for the aidant's client c with
+// a sandbox identity, and returns the new mandate's id.
+func (e *env) createMandate(c *http.Client, a account.Created, identity string, procs ...string) string {
+	e.t.Helper()
+	if _, err := e.keys.Ensure(context.Background(), keyring.PurposeMandate, jose.ES256); err != nil {
+		e.t.Fatal(err)
+	}
+	form := url.Values{"csrf_token": {e.pageToken(c, "/aidant/mandats/nouveau")}, "duration": {"182"}, "procedures": procs}
+	resp, body := e.post(c, "/aidant/mandats/nouveau", form)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), e.fcServer.URL) {
+		e.t.Fatalf("step 1 = %d %s", resp.StatusCode, body)
+	}
+	resp, body = e.follow(c, resp.Header.Get("Location"))
+	action := e.fcServer.URL + strings.TrimPrefix(htmlUnescape(formAction.FindStringSubmatch(body)[1]), e.fcServer.URL)
+	req, _ := http.NewRequest(http.MethodPost, action, strings.NewReader(url.Values{"identity": {identity}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, body = e.followAll(c, resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Récapitulatif du mandat") {
+		e.t.Fatalf("recap = %d %s", resp.StatusCode, body)
+	}
+	resp, body = e.post(c, "/aidant/mandats/recapitulatif", url.Values{"csrf_token": {csrfInput.FindStringSubmatch(body)[1]},
+		"text_version": {"v1"}, "consent": {"1"}, "code": {e.nextCode(a)}})
+	m := mandateLocation.FindStringSubmatch(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || m == nil {
+		e.t.Fatalf("signature = %d → %s %s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	return m[1]
+}
+
+func htmlUnescape(s string) string { return strings.ReplaceAll(s, "&amp;", "&") }
+
+func TestMandateJourney(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		_, aidant := e.orgAndAidant(true)
+		c := e.signInAidant(aidant)
+		id := e.createMandate(c, aidant, "jean-luc-darcy", "social", "logement")
+		resp, body := e.follow(c, "/aidant/mandats/"+id+"?cree=1")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Mandat de Jean-Luc D&#39;Arcy") || !strings.Contains(body, "Le mandat est signé") ||
+			!strings.Contains(body, "Social - Santé") || !strings.Contains(body, `id="statut-mandat">actif`) {
+			t.Fatalf("mandate page = %d %s", resp.StatusCode, body)
+		}
+		// The public verification link says valid and active, without the usager's name.
+		verify := regexp.MustCompile(`href="(http://localhost:8080/mandats/verifier/[0-9a-f-]{36})"`).FindStringSubmatch(body)
+		if verify == nil {
+			t.Fatal("no verification link")
+		}
+		_, vbody := e.follow(e.newClient(), strings.Replace(verify[1], "http://localhost:8080", "", 1))
+		if !strings.Contains(vbody, "Signature valide") || !strings.Contains(vbody, `id="statut-verifie">actif`) || strings.Contains(vbody, "Jean-Luc") {
+			t.Fatalf("verification page: %s", vbody)
+		}
+		// The attestation is a PDF.
+		resp, pdf := e.follow(c, "/aidant/mandats/"+id+"/attestation.pdf")
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf, "%PDF-") {
+			t.Fatalf("attestation = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if resp, _ := e.follow(c, "/aidant/mandats/"+id+"/revocation.pdf"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("revocation attestation before any revocation = %d", resp.StatusCode)
+		}
+		// The list finds the usager by name and status.
+		if _, list := e.follow(c, "/aidant/usagers?q=d%27ar&statut=active"); !strings.Contains(list, "Jean-Luc D&#39;Arcy") {
+			t.Errorf("usagers list lacks the usager: %s", list)
+		}
+		if _, list := e.follow(c, "/aidant/usagers?statut=revoked"); strings.Contains(list, "Jean-Luc") {
+			t.Error("the revoked filter lists an active mandate")
+		}
+		// Revoke one procedure, after confirmation.
+		pid := regexp.MustCompile(`revoquer\?autorisation=([0-9a-f-]{36})`).FindStringSubmatch(body)[1]
+		tok := e.pageToken(c, "/aidant/mandats/"+id+"/revoquer?autorisation="+pid)
+		resp, _ = e.post(c, "/aidant/mandats/"+id+"/revoquer", url.Values{"csrf_token": {tok}, "autorisation": {pid}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("revoke = %d", resp.StatusCode)
+		}
+		_, body = e.follow(c, resp.Header.Get("Location"))
+		if !strings.Contains(body, `id="statut-`+pid+`">révoqué`) || !strings.Contains(body, `id="statut-mandat">actif`) {
+			t.Errorf("after revoking one procedure: %s", body)
+		}
+		if resp, pdf := e.follow(c, "/aidant/mandats/"+id+"/revocation.pdf"); resp.StatusCode != http.StatusOK || !strings.HasPrefix(pdf, "%PDF-") {
+			t.Errorf("revocation attestation = %d", resp.StatusCode)
+		}
+		// Renew with a new TOTP code.
+		resp, body = e.post(c, "/aidant/mandats/"+id+"/renouveler", url.Values{"csrf_token": {tok}, "duration": {"31"}, "code": {e.nextCode(aidant)}})
+		if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "renouvele=1") {
+			t.Fatalf("renew = %d %s", resp.StatusCode, body)
+		}
+		_, body = e.follow(c, "/aidant/mandats/"+id)
+		if !strings.Contains(body, `id="statut-mandat">remplacé`) {
+			t.Errorf("the renewed mandate is not shown replaced: %s", body)
+		}
+	})
+}
+
+func TestMandateRoutesAreScopedToTheOrganisation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		_, owner := e.orgAndAidant(true)
+		id := e.createMandate(e.signInAidant(owner), owner, "elodie-lefevre", "papiers")
+		var pid string
+		d.Conn(context.Background()).Raw("SELECT id FROM permissions WHERE mandate_id = ?", id).Scan(&pid)
+		_, stranger := e.orgAndAidant(true)
+		c := e.signInAidant(stranger)
+		tok := e.pageToken(c, "/aidant/usagers")
+		before := e.state()
+		for _, tt := range []struct{ method, path string }{
+			{"GET", "/aidant/mandats/" + id},
+			{"GET", "/aidant/mandats/" + id + "/revoquer"},
+			{"GET", "/aidant/mandats/" + id + "/revoquer?autorisation=" + pid},
+			{"POST", "/aidant/mandats/" + id + "/revoquer"},
+			{"POST", "/aidant/mandats/" + id + "/revoquer?autorisation=" + pid},
+			{"POST", "/aidant/mandats/" + id + "/renouveler"},
+			{"GET", "/aidant/mandats/not-a-uuid"},
+			{"GET", "/aidant/mandats/" + id + "/attestation.pdf"},
+			{"GET", "/aidant/mandats/" + id + "/revocation.pdf"},
+		} {
+			var resp *http.Response
+			if tt.method == "GET" {
+				resp, _ = e.follow(c, tt.path)
+			} else {
+				resp, _ = e.post(c, tt.path, url.Values{"csrf_token": {tok}, "autorisation": {pid}, "duration": {"31"}, "code": {e.nextCode(stranger)}})
+			}
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s %s as another organisation = %d, want 404", tt.method, tt.path, resp.StatusCode)
+			}
+		}
+		if _, list := e.follow(c, "/aidant/usagers"); strings.Contains(list, "Élodie") {
+			t.Error("another organisation's usager is listed")
+		}
+		if after := e.state(); after != before {
+			t.Errorf("state changed: %s → %s", before, after)
+		}
+	})
+}
+
+func TestMandateCreationRefusesBadInput(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		org, aidant := e.orgAndAidant(true)
+		c := e.signInAidant(aidant)
+		tok := e.pageToken(c, "/aidant/mandats/nouveau")
+		for _, tt := range []struct {
+			name    string
+			form    url.Values
+			message string
+		}{
+			{"no procedure", url.Values{"duration": {"31"}}, "Choisissez au moins une démarche."},
+			{"unknown procedure", url.Values{"duration": {"31"}, "procedures": {"banque"}}, "pas autorisée dans votre organisation"},
+			{"bad duration", url.Values{"duration": {"30"}, "procedures": {"social"}}, "Choisissez une durée"},
+			{"no duration", url.Values{"procedures": {"social"}}, "Choisissez une durée"},
+		} {
+			tt.form.Set("csrf_token", tok)
+			resp, body := e.post(c, "/aidant/mandats/nouveau", tt.form)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, tt.message) {
+				t.Errorf("%s: %d %.300s", tt.name, resp.StatusCode, body)
+			}
+		}
+		// No draft: the recap and the signature refuse clearly.
+		if resp, body := e.follow(c, "/aidant/mandats/recapitulatif"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Aucun mandat n&#39;est en cours") {
+			t.Errorf("recap without draft = %d %.300s", resp.StatusCode, body)
+		}
+		resp, _ := e.post(c, "/aidant/mandats/recapitulatif", url.Values{"csrf_token": {tok}, "consent": {"1"}, "code": {"123456"}})
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("signature without draft = %d", resp.StatusCode)
+		}
+		var n int64
+		d.Conn(context.Background()).Raw("SELECT COUNT(*) FROM mandates WHERE organisation_id = ?", org.ID).Scan(&n)
+		if n != 0 {
+			t.Errorf("%d mandates stored", n)
+		}
+	})
+}
+
+func TestVerifyPageRefusesForgedSignatures(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t))
+	if _, err := e.keys.Ensure(context.Background(), keyring.PurposeMandate, jose.ES256); err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []string{"", "abc", "eyJhbGciOiJub25lIn0.e30.", strings.Repeat("x", 9000)} {
+		resp, body := e.follow(e.newClient(), "/mandats/verifier?signature="+url.QueryEscape(sig))
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Mandat non vérifié") || !strings.Contains(body, "pas authentique") {
+			t.Errorf("signature %.20q: %d %.300s", sig, resp.StatusCode, body)
+		}
+	}
+}
