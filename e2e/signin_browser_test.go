@@ -22,3 +22,13 @@ func TestBrowserUsagerSignsInWithFranceConnectSandbox(t *testing.T) {
 	base := procuraDev(t)
 	runBrowser(t, "usager.mjs", "BASE_URL="+base)
 }
+
+func TestBrowserAidantCreatesAndRevokesMandate(t *testing.T) {
+	base := procuraDev(t)
+	runBrowser(t, "mandate.mjs",
+		"BASE_URL="+base,
+		"EMAIL="+app.DemoAidantEmail,
+		"PASSWORD="+app.DemoPassword,
+		"TOTP_SEED="+app.DemoAidantTOTPSeed,
+	)
+}
