@@ -40,6 +40,8 @@ const (
 	ActionPermissionReplaced         Action = "permission.replaced"
 	ActionPermissionRevoked          Action = "permission.revoked"
 	ActionPermissionExpired          Action = "permission.expired"
+	ActionClientRegistered           Action = "client.registered"
+	ActionClientDisabled             Action = "client.disabled"
 	ActionKeyCreated                 Action = "key.created"
 	ActionKeyRotated                 Action = "key.rotated"
 	ActionKeyRetired                 Action = "key.retired"

@@ -228,3 +228,39 @@ func TestKeysRotateListRetire(t *testing.T) {
 		}
 	})
 }
+
+func TestAdminClients(t *testing.T) {
+	eachStore(t, func(t *testing.T, env map[string]string) {
+		id := fmt.Sprintf("service-%d", time.Now().UnixNano())
+		r := runCLI(t, env, "", "admin", "client", "create", "--id", id, "--name", "Caisse démo", "--redirect-uri", "https://service.example.fr/callback",
+			"--post-logout-uri", "https://service.example.fr/bye", "--procedures", "social,logement", "--userinfo-alg", "ES256", "--json")
+		if r.code != 0 || !strings.Contains(r.stdout, `"client_secret"`) {
+			t.Fatalf("client create = %+v", r)
+		}
+		if r := runCLI(t, env, "", "admin", "client", "list"); r.code != 0 || !strings.Contains(r.stdout, id) || !strings.Contains(r.stdout, "enabled") {
+			t.Fatalf("client list = %+v", r)
+		}
+		for _, bad := range [][]string{
+			{"admin", "client", "create", "--name", "X", "--redirect-uri", "http://evil.example/cb", "--procedures", "social"},
+			{"admin", "client", "create", "--name", "X", "--redirect-uri", "https://a.example/cb", "--procedures", "banque"},
+			{"admin", "client", "create", "--name", "X", "--redirect-uri", "https://a.example/cb", "--procedures", "social", "--auth-method", "none"},
+			{"admin", "client", "create", "--id", id, "--name", "Copie", "--redirect-uri", "https://a.example/cb", "--procedures", "social"},
+			{"admin", "client", "create", "--name", "X"},
+			{"admin", "client", "disable", "--id", "unknown"},
+		} {
+			before := count(t, env, "oauth_clients")
+			if r := runCLI(t, env, "", bad...); r.code == 0 {
+				t.Errorf("%v succeeded: %+v", bad, r)
+			}
+			if count(t, env, "oauth_clients") != before {
+				t.Errorf("%v stored a client", bad)
+			}
+		}
+		if r := runCLI(t, env, "", "admin", "client", "disable", "--id", id); r.code != 0 {
+			t.Fatalf("disable = %+v", r)
+		}
+		if r := runCLI(t, env, "", "admin", "client", "list"); !strings.Contains(r.stdout, "disabled") {
+			t.Errorf("list after disable = %+v", r)
+		}
+	})
+}

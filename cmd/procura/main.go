@@ -6,6 +6,7 @@
 //	procura admin org create …         create an organisation
 //	procura admin aidant create …      create an aidant or manager account
 //	procura admin aidant deactivate …  deactivate an account and end its sessions
+//	procura admin client create|list|disable  manage services (OIDC clients)
 //	procura keys list|rotate|retire    manage signing keys
 package main
 
@@ -44,6 +45,9 @@ Commands:
   admin org create           create an organisation
   admin aidant create        create an aidant or manager account
   admin aidant deactivate    deactivate an account (its sessions end at once)
+  admin client create        register a service (OIDC client); prints its secret once
+  admin client list          list the services
+  admin client disable       disable a service (its tokens stop working)
   keys list|rotate|retire    signing keys (--purpose oidc|mandate, --alg, --kid)
 
 Configuration comes from PROCURA_* environment variables (see README.md).
@@ -70,6 +74,12 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.aidantCreate(ctx, args[3:])
 	case cmd == "admin" && len(args) >= 3 && args[1] == "aidant" && args[2] == "deactivate":
 		err = c.aidantDeactivate(ctx, args[3:])
+	case cmd == "admin" && len(args) >= 3 && args[1] == "client" && args[2] == "create":
+		err = c.clientCreate(ctx, args[3:])
+	case cmd == "admin" && len(args) >= 3 && args[1] == "client" && args[2] == "list":
+		err = c.clientList(ctx, args[3:])
+	case cmd == "admin" && len(args) >= 3 && args[1] == "client" && args[2] == "disable":
+		err = c.clientDisable(ctx, args[3:])
 	case cmd == "keys":
 		err = c.keys(ctx, args[1:])
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
