@@ -12,10 +12,11 @@ RUN go mod download
 COPY . .
 COPY --from=frontend /src/node_modules ./node_modules
 RUN make frontend && CGO_ENABLED=0 go build -trimpath -o /out/procura ./cmd/procura \
- && CGO_ENABLED=0 go build -trimpath -o /out/fc-sandbox ./cmd/fc-sandbox
+ && CGO_ENABLED=0 go build -trimpath -o /out/fc-sandbox ./cmd/fc-sandbox \
+ && CGO_ENABLED=0 go build -trimpath -o /out/demo-service ./cmd/demo-service
 
 FROM gcr.io/distroless/static-debian12:nonroot
-COPY --from=build /out/procura /out/fc-sandbox /usr/local/bin/
+COPY --from=build /out/procura /out/fc-sandbox /out/demo-service /usr/local/bin/
 USER nonroot
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/procura"]

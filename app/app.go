@@ -4,6 +4,8 @@
 package app
 
 import (
+	"crypto/hkdf"
+	"crypto/sha256"
 	"github.com/go-jose/go-jose/v4"
 
 	"context"
@@ -19,6 +21,7 @@ import (
 	"procura/authz"
 	"procura/config"
 	"procura/db"
+	"procura/demoservice"
 	"procura/franceconnect"
 	"procura/franceconnect/sandbox"
 	"procura/keyring"
@@ -42,8 +45,10 @@ type App struct {
 	OAuth *authz.Store
 	Web   *web.Server
 	// FCSandbox is the FranceConnect-like provider `procura dev` mounts at
-	// /fc-sandbox; nil otherwise.
-	FCSandbox *sandbox.Provider
+	// /fc-sandbox, and DemoService the service it mounts at /demo-service;
+	// nil otherwise.
+	FCSandbox   *sandbox.Provider
+	DemoService *demoservice.Service
 }
 
 // New opens the store named by cfg and wires the server. The schema must be
@@ -115,6 +120,9 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 		if a.FCSandbox, err = devSandbox(cfg, logger); err != nil {
 			return nil, err
 		}
+		if a.DemoService, err = devDemoService(cfg, logger); err != nil {
+			return nil, err
+		}
 	}
 	// Discovery is lazy: the provider may be down at start (or, in dev,
 	// served by this very process once it listens).
@@ -126,8 +134,13 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	if err != nil {
 		return nil, fmt.Errorf("franceconnect: %w", err)
 	}
+	provider, err := newProvider(cfg, logger, now, a)
+	if err != nil {
+		return nil, err
+	}
 	a.Web, err = web.New(web.Deps{
-		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates, Logger: logger, Now: now,
+		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates,
+		Provider: provider, Logger: logger, Now: now,
 		Settings: web.Settings{
 			BaseURL:            cfg.BaseURL,
 			SecureCookies:      cfg.SecureCookies(),
@@ -143,6 +156,24 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	return a, nil
 }
 
+// newProvider composes the OpenID Provider on the app's store, keys and
+// rules. Its two secrets are derived from the master key.
+func newProvider(cfg config.Config, logger *slog.Logger, now func() time.Time, a *App) (*authz.Provider, error) {
+	pairwise, err := hkdf.Key(sha256.New, cfg.MasterKey, nil, "procura oidc pairwise subjects", 32)
+	if err != nil {
+		return nil, err
+	}
+	tokenKey, err := hkdf.Key(sha256.New, cfg.MasterKey, nil, "procura oidc token hmac", 32)
+	if err != nil {
+		return nil, err
+	}
+	return authz.NewProvider(authz.ProviderConfig{
+		Issuer: cfg.BaseURL, Store: a.OAuth, Keys: authz.KeyringKeys(a.Keys), Journal: a.Journal, DB: a.DB, Now: now,
+		Permissions: authz.MandatePermissions{Mandates: a.Mandates}, Usagers: authz.UsagerIdentities{Usagers: a.Usagers},
+		PairwiseKey: pairwise, TokenKey: tokenKey, Logger: logger,
+	})
+}
+
 // Handler is the server's whole HTTP handler. In `procura dev` the
 // FranceConnect sandbox is mounted beside Procura, outside its middleware:
 // it is another site that happens to share the port.
@@ -152,6 +183,7 @@ func (a *App) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle(DevSandboxPath+"/", http.StripPrefix(DevSandboxPath, a.FCSandbox))
+	mux.Handle(DevDemoServicePath+"/", http.StripPrefix(DevDemoServicePath, a.DemoService))
 	mux.Handle("/", a.Web.Handler())
 	return mux
 }

@@ -42,6 +42,9 @@ func (a *App) SeedDemo(ctx context.Context) (Demo, error) {
 		return demo, fmt.Errorf("demo organisation: %w", err)
 	}
 	demo.Organisation = org
+	if err := a.registerDemoService(ctx); err != nil {
+		return demo, fmt.Errorf("demo service: %w", err)
+	}
 	habilitation := a.Now().AddDate(1, 0, 0)
 	for _, p := range []struct {
 		email, given, family, seed string

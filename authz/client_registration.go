@@ -53,6 +53,10 @@ type ClientRegistration struct {
 	FranceConnectCompat bool
 	// Procedures are procedure ids (mandate catalogue); at least one.
 	Procedures []string
+	// Secret, when set, is the client secret instead of a generated one:
+	// for the demo service `procura dev` registers, whose secret must be
+	// known at every start. At least 32 characters.
+	Secret string
 }
 
 // DefaultScopes are the identity scopes a service may request: OpenID

@@ -53,10 +53,18 @@ func (s *Store) CreateClient(ctx context.Context, reg ClientRegistration) (*Clie
 	if err != nil {
 		return nil, "", err
 	}
-	var secret string
+	secret := reg.Secret
+	switch {
+	case c.TokenEndpointAuthMethod == AuthMethodPrivateKeyJWT && secret != "":
+		return nil, "", invalidClient("Un service authentifié par private_key_jwt n'a pas de secret.")
+	case secret != "" && len(secret) < 32:
+		return nil, "", invalidClient("Le secret du service doit comporter au moins 32 caractères.")
+	}
 	if c.TokenEndpointAuthMethod != AuthMethodPrivateKeyJWT {
-		if secret, err = NewClientSecret(); err != nil {
-			return nil, "", fmt.Errorf("authz: client secret: %w", err)
+		if secret == "" {
+			if secret, err = NewClientSecret(); err != nil {
+				return nil, "", fmt.Errorf("authz: client secret: %w", err)
+			}
 		}
 		c.SecretHash, _ = SecretHasher{}.Hash(ctx, []byte(secret))
 	}

@@ -32,3 +32,13 @@ func TestBrowserAidantCreatesAndRevokesMandate(t *testing.T) {
 		"TOTP_SEED="+app.DemoAidantTOTPSeed,
 	)
 }
+
+func TestBrowserDelegatedLoginAtDemoService(t *testing.T) {
+	base := procuraDev(t)
+	runBrowser(t, "delegated.mjs",
+		"BASE_URL="+base,
+		"EMAIL="+app.DemoAidantEmail,
+		"PASSWORD="+app.DemoPassword,
+		"TOTP_SEED="+app.DemoAidantTOTPSeed,
+	)
+}

@@ -100,3 +100,20 @@ func (r *Registry) UsableIn(ctx context.Context, organisationID string, procedur
 	}
 	return out, nil
 }
+
+// Permission returns a permission of the organisation, with its mandate
+// id; any other organisation's is not found.
+func (r *Registry) Permission(ctx context.Context, organisationID, permissionID string) (Permission, error) {
+	if _, err := uuid.Parse(permissionID); err != nil {
+		return Permission{}, ErrPermissionFound
+	}
+	var p permissionRow
+	res := r.db.Conn(ctx).Where("id = ? AND organisation_id = ?", permissionID, organisationID).Limit(1).Find(&p)
+	if res.Error != nil {
+		return Permission{}, fmt.Errorf("mandate: permission: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return Permission{}, ErrPermissionFound
+	}
+	return p.permission(), nil
+}

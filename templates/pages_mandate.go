@@ -146,3 +146,40 @@ type VerifyPage struct {
 }
 
 func (*VerifyPage) Template() string { return "mandate_verify.html" }
+
+// ChoiceProcedure is a procedure the aidant may pick for a usager.
+type ChoiceProcedure struct {
+	PermissionID string
+	Label        string
+	Warning      string
+}
+
+// ChoiceUsager is a usager the aidant may act for at the service.
+type ChoiceUsager struct {
+	Name       string
+	Birthdate  string
+	Procedures []ChoiceProcedure
+}
+
+// DelegatedChoicePage is where the aidant picks the usager and the
+// procedure of a delegated login.
+type DelegatedChoicePage struct {
+	Layout
+	Service      string
+	Organisation string
+	Search       string
+	Usagers      []ChoiceUsager
+	Error        string
+}
+
+func (*DelegatedChoicePage) Template() string { return "delegated_choice.html" }
+
+// LogoutConfirmPage asks the aidant to confirm a sign-out a service asked
+// for without naming the session.
+type LogoutConfirmPage struct {
+	Layout
+	Service string
+	Query   string
+}
+
+func (*LogoutConfirmPage) Template() string { return "logout_confirm.html" }

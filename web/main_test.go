@@ -20,6 +20,7 @@ import (
 
 	"procura/account"
 	"procura/audit"
+	"procura/authz"
 	"procura/db"
 	"procura/db/dbtest"
 	"procura/franceconnect"
@@ -77,6 +78,9 @@ type env struct {
 	ts     *httptest.Server
 	client *http.Client
 	logs   *syncBuffer
+	// oauth and provider are the OpenID Provider's store and protocol.
+	oauth    *authz.Store
+	provider *authz.Provider
 	// keys signs mandates (call Ensure in tests that sign).
 	keys *keyring.Keyring
 	// fcServer is the FranceConnect sandbox the server identifies usagers with.
@@ -119,9 +123,21 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 		t.Fatal(err)
 	}
 	e.keys = keys
-	mandates := mandate.New(d, journal, dir, keys, nil, e.clock.Now)
+	oauth := authz.NewStore(d, e.clock.Now)
+	mandates := mandate.New(d, journal, dir, keys, oauth, e.clock.Now)
+	provider, err := authz.NewProvider(authz.ProviderConfig{
+		Issuer: e.ts.URL, Store: oauth, Keys: authz.KeyringKeys(keys), Journal: journal, DB: d, Now: e.clock.Now,
+		Permissions: authz.MandatePermissions{Mandates: mandates}, Usagers: authz.UsagerIdentities{Usagers: usagers},
+		PairwiseKey: bytes.Repeat([]byte{8}, 32), TokenKey: bytes.Repeat([]byte{9}, 32),
+		Logger: slog.New(slog.NewJSONHandler(e.logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.oauth, e.provider = oauth, provider
 	e.srv, err = New(Deps{
-		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Now: e.clock.Now, Settings: settings,
+		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Provider: provider,
+		Now: e.clock.Now, Settings: settings,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

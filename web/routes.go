@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"procura/authz"
+)
 
 // routes is the route table: every URL the server answers is listed here.
 //
@@ -54,11 +58,30 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("GET /franceconnect/callback", s.handleFranceConnectCallback)
 	s.pages.HandleFunc("GET /franceconnect/deconnexion", s.handleFranceConnectLogoutReturn)
 
+	// The delegated login's pages: the choice of usager and procedure, and
+	// the confirmation of a sign-out a service asked for.
+	s.pages.HandleFunc("GET /oidc/choix", s.handleChoicePage)
+	s.pages.HandleFunc("POST /oidc/choix", s.handleChoice)
+	s.pages.HandleFunc("POST /oidc/deconnexion", s.handleOIDCLogoutConfirm)
+
 	s.root = http.NewServeMux()
 	s.root.Handle("/", s.routed(s.pages, true))
 
-	// Exempt groups go here, each behind s.routed(mux, false), e.g.
-	//	s.root.Handle("/oidc/", s.routed(oidc, false))
+	// The OpenID Provider's endpoints, exempt from CSRF: services call
+	// them (token, revocation, introspection authenticate the client) or
+	// send the browser there (authorization and logout requests may be
+	// POSTed by a service's page).
+	oidc := http.NewServeMux()
+	s.provider.Register(oidc)
+	oidc.HandleFunc("GET "+authz.PathAuthorize, s.handleAuthorize)
+	oidc.HandleFunc("POST "+authz.PathAuthorize, s.handleAuthorize)
+	oidc.HandleFunc("GET "+authz.PathLogout, s.handleOIDCLogout)
+	oidc.HandleFunc("POST "+authz.PathLogout, s.handleOIDCLogout)
+	exempt := s.routed(oidc, false)
+	for _, path := range []string{authz.PathDiscovery, authz.PathJWKS, authz.PathAuthorize, authz.PathToken,
+		authz.PathUserinfo, authz.PathRevoke, authz.PathIntrospect, authz.PathLogout} {
+		s.root.Handle(path, exempt)
+	}
 
 	return s.root
 }

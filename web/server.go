@@ -18,6 +18,7 @@ import (
 
 	"procura/account"
 	"procura/audit"
+	"procura/authz"
 	"procura/db"
 	"procura/franceconnect"
 	"procura/mandate"
@@ -53,7 +54,10 @@ type Deps struct {
 	FranceConnect *franceconnect.Client
 	Usagers       *usager.Registry
 	Mandates      *mandate.Registry
-	Logger        *slog.Logger
+	// Provider is the OpenID Provider whose pages (authorization, choice,
+	// logout) the server shows and whose endpoints it mounts.
+	Provider *authz.Provider
+	Logger   *slog.Logger
 	// Now is the clock of sessions and audit entries.
 	Now      func() time.Time
 	Settings Settings
@@ -68,6 +72,7 @@ type Server struct {
 	franceConnect *franceconnect.Client
 	usagers       *usager.Registry
 	mandates      *mandate.Registry
+	provider      *authz.Provider
 	log           *slog.Logger
 	now           func() time.Time
 	settings      Settings
@@ -104,6 +109,7 @@ func New(deps Deps) (*Server, error) {
 		franceConnect: deps.FranceConnect,
 		usagers:       deps.Usagers,
 		mandates:      deps.Mandates,
+		provider:      deps.Provider,
 		log:           deps.Logger,
 		now:           deps.Now,
 		settings:      deps.Settings,
@@ -137,8 +143,8 @@ func (d Deps) check() error {
 	if d.Directory == nil {
 		errs = append(errs, errors.New("web: Deps.Directory is required"))
 	}
-	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil {
-		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers and Deps.Mandates are required"))
+	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil || d.Provider == nil {
+		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers, Deps.Mandates and Deps.Provider are required"))
 	}
 	if d.Logger == nil {
 		errs = append(errs, errors.New("web: Deps.Logger is required"))

@@ -31,7 +31,10 @@ const noticeSignedOut = "Vous êtes déconnecté. À bientôt."
 
 // handleSignInPage shows the sign-in form; a signed-in person goes home.
 func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.sessions.AccountID(r); err == nil {
+	// A service may ask a signed-in aidant to authenticate again
+	// (prompt=login, max_age): the form is then shown anyway.
+	reauth := r.URL.Query().Get("service") == "1" && s.hasPendingAuthorize(r)
+	if _, err := s.sessions.AccountID(r); err == nil && !reauth {
 		http.Redirect(w, r, "/aidant", http.StatusSeeOther)
 		return
 	}
@@ -41,8 +44,11 @@ func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := &templates.SignInPage{Layout: templates.Layout{Title: "Connexion", CSRFToken: tok}}
-	if r.URL.Query().Get("fin") == "1" {
+	switch {
+	case r.URL.Query().Get("fin") == "1":
 		page.Notice = noticeSignedOut
+	case reauth:
+		page.Notice = "Un service en ligne demande une connexion par Procura : identifiez-vous pour choisir l'usager."
 	}
 	s.render(w, r, http.StatusOK, page)
 }
@@ -73,7 +79,16 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/aidant", http.StatusSeeOther)
+	http.Redirect(w, r, s.afterSignIn(r), http.StatusSeeOther)
+}
+
+// afterSignIn is where a sign-in continues: the choice of a service's
+// pending request, or the aidant's home.
+func (s *Server) afterSignIn(r *http.Request) string {
+	if s.hasPendingAuthorize(r) {
+		return "/oidc/choix"
+	}
+	return "/aidant"
 }
 
 // signInRefused shows the form again with the refusal's safe message; the
@@ -118,6 +133,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, accountID 
 	if len(ms) > 0 {
 		sess.Values[keyOrganisationID] = ms[0].Organisation.ID
 	}
+	sess.Values[keyAuthTime] = s.now().Unix()
 	return s.sessions.Rotate(w, r, accountID)
 }
 
@@ -240,7 +256,7 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/aidant", http.StatusSeeOther)
+	http.Redirect(w, r, s.afterSignIn(r), http.StatusSeeOther)
 }
 
 // qrDataURL renders an otpauth URI as a PNG QR code in a data: URL (the CSP

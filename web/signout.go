@@ -8,18 +8,25 @@ import (
 	"procura/audit"
 )
 
-// handleSignOut ends the session (the header's "Se déconnecter" button):
-// the row is deleted and the act recorded in one transaction, then the
-// person is sent to the sign-in page with a notice. Signing out without being signed in
-// just clears the session.
+// handleSignOut ends the session (the header's "Se déconnecter" button)
+// and sends the person to the sign-in page with a notice.
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
-	accountID, err := s.sessions.AccountID(r)
-	signedIn := err == nil
-	if err != nil && !errors.Is(err, ErrNotSignedIn) {
+	if err := s.endAidantSession(w, r, "sign_out"); err != nil {
 		s.serveError(w, r, err)
 		return
 	}
-	err = s.db.InTx(r.Context(), func(ctx context.Context) error {
+	http.Redirect(w, r, "/connexion?fin=1", http.StatusSeeOther)
+}
+
+// endAidantSession deletes the session's row and records the act in one
+// transaction. Ending a session nobody signed in to just clears it.
+func (s *Server) endAidantSession(w http.ResponseWriter, r *http.Request, reason string) error {
+	accountID, err := s.sessions.AccountID(r)
+	signedIn := err == nil
+	if err != nil && !errors.Is(err, ErrNotSignedIn) {
+		return err
+	}
+	return s.db.InTx(r.Context(), func(ctx context.Context) error {
 		if err := s.sessions.Destroy(w, r.WithContext(ctx)); err != nil {
 			return err
 		}
@@ -28,12 +35,7 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 		}
 		return s.journal.Record(ctx, audit.Entry{
 			Action: audit.ActionSessionEnded, ActorKind: audit.ActorAidant, ActorID: accountID,
-			Details: map[string]string{"reason": "sign_out"},
+			Details: map[string]string{"reason": reason},
 		})
 	})
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/connexion?fin=1", http.StatusSeeOther)
 }
