@@ -13,6 +13,7 @@ import (
 	"procura/account"
 	"procura/audit"
 	"procura/authz"
+	"procura/mandate"
 	"procura/problem"
 	"procura/procedure"
 	"procura/templates"
@@ -160,7 +161,7 @@ func (s *Server) renderChoice(w http.ResponseWriter, r *http.Request, c caller, 
 			page.Usagers = append(page.Usagers, row)
 		}
 	}
-	if len(page.Usagers) == 0 && search == "" {
+	if len(page.Usagers) == 0 && search == "" && status == http.StatusOK {
 		// Nobody to act for: the refusal is an act.
 		err := s.db.InTx(r.Context(), func(ctx context.Context) error {
 			return s.journal.Record(ctx, audit.Entry{Action: audit.ActionDelegatedLoginRefused, ActorKind: audit.ActorAidant,
@@ -207,6 +208,18 @@ func (s *Server) handleChoice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.mandates.Permission(r.Context(), c.Current.Organisation.ID, form.Get("permission_id"))
+	if errors.Is(err, mandate.ErrPermissionFound) {
+		// Not a permission of the aidant's organisation: a forged or stale
+		// choice, refused and audited.
+		if aerr := s.db.InTx(r.Context(), func(ctx context.Context) error {
+			return s.journal.Record(ctx, audit.Entry{Action: audit.ActionDelegatedLoginRefused, ActorKind: audit.ActorAidant,
+				ActorID: c.Account.ID, OrganisationID: c.Current.Organisation.ID, ClientID: ar.Client.ID,
+				Details: map[string]string{"reason": "permission_not_in_organisation"}})
+		}); aerr != nil {
+			s.serveError(w, r, aerr)
+			return
+		}
+	}
 	if err == nil && !slices.Contains(ar.RequestedProcedures, p.Procedure) {
 		err = authz.ErrGrantProcedure
 	}

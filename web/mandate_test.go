@@ -22,7 +22,7 @@ func (e *env) signInAidant(a account.Created) *http.Client {
 	e.t.Helper()
 	c := e.newClient()
 	resp, body := e.post(c, "/connexion", url.Values{"csrf_token": {e.pageToken(c, "/connexion")}, "email": {a.Account.Email},
-		"password": {"correct horse battery"}, "code": {e.totp(a.TOTPSecret)}})
+		"password": {"correct horse battery"}, "code": {e.nextCode(a)}})
 	if resp.StatusCode != http.StatusSeeOther {
 		e.t.Fatalf("sign-in = %d %s", resp.StatusCode, body)
 	}
