@@ -19,20 +19,11 @@ func (s *Server) verificationURL(mandateID string) string {
 // handleMandateAttestation sends the printable attestation of a mandate of
 // the caller's organisation.
 func (s *Server) handleMandateAttestation(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.requireAidant(w, r)
+	mp, ok := s.loadMandate(w, r, r.PathValue("id"))
 	if !ok {
 		return
 	}
-	m, err := s.mandates.Get(r.Context(), c.Current.Organisation.ID, r.PathValue("id"))
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	u, err := s.usagers.Get(r.Context(), m.UsagerID)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
+	c, m, u := mp.caller, mp.mandate, mp.usager
 	aidant, err := s.directory.Account(r.Context(), m.AidantID)
 	if err != nil {
 		s.serveError(w, r, err)
@@ -61,20 +52,11 @@ var errNothingRevoked = problem.New(problem.NotFound, "Ce mandat n'a fait l'obje
 // handleRevocationAttestation sends the attestation of what was revoked in
 // a mandate: the whole mandate, or the procedures revoked one by one.
 func (s *Server) handleRevocationAttestation(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.requireAidant(w, r)
+	mp, ok := s.loadMandate(w, r, r.PathValue("id"))
 	if !ok {
 		return
 	}
-	m, err := s.mandates.Get(r.Context(), c.Current.Organisation.ID, r.PathValue("id"))
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	u, err := s.usagers.Get(r.Context(), m.UsagerID)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
+	c, m, u := mp.caller, mp.mandate, mp.usager
 	data := mandate.RevocationData{
 		MandateID:    m.ID,
 		Organisation: mandate.AttestationOrganisation{Name: c.Current.Organisation.Name, SIRET: c.Current.Organisation.SIRET},

@@ -11,6 +11,7 @@ import (
 	"procura/problem"
 	"procura/procedure"
 	"procura/templates"
+	"procura/usager"
 )
 
 // statusFilters are the status choices of the usagers list.
@@ -72,13 +73,38 @@ func (s *Server) mandateRow(m mandate.Mandate, now time.Time) templates.MandateR
 		Status: string(st), StatusLabel: st.Label(), Procedures: strings.Join(labels, ", ")}
 }
 
+// mandatePage is a mandate of the caller's organisation with its usager,
+// what every mandate page starts from.
+type mandatePage struct {
+	caller  caller
+	mandate mandate.Mandate
+	usager  usager.Usager
+}
+
+// loadMandate loads the aidant caller and the mandate named in the path
+// (scoped to their organisation: any other id is not found), or answers
+// and returns ok=false.
+func (s *Server) loadMandate(w http.ResponseWriter, r *http.Request, id string) (mandatePage, bool) {
+	c, ok := s.requireAidant(w, r)
+	if !ok {
+		return mandatePage{}, false
+	}
+	m, err := s.mandates.Get(r.Context(), c.Current.Organisation.ID, id)
+	if err != nil {
+		s.serveError(w, r, err)
+		return mandatePage{}, false
+	}
+	u, err := s.usagers.Get(r.Context(), m.UsagerID)
+	if err != nil {
+		s.serveError(w, r, err)
+		return mandatePage{}, false
+	}
+	return mandatePage{caller: c, mandate: m, usager: u}, true
+}
+
 // handleMandate shows one mandate of the caller's organisation; any other
 // id is not found.
 func (s *Server) handleMandate(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.requireAidant(w, r)
-	if !ok {
-		return
-	}
 	notice := ""
 	switch {
 	case r.URL.Query().Has("cree"):
@@ -88,21 +114,15 @@ func (s *Server) handleMandate(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Query().Has("revoque"):
 		notice = "La révocation a pris effet."
 	}
-	s.renderMandate(w, r, c, r.PathValue("id"), http.StatusOK, notice, "")
+	s.renderMandate(w, r, r.PathValue("id"), http.StatusOK, notice, "")
 }
 
-func (s *Server) renderMandate(w http.ResponseWriter, r *http.Request, c caller, id string, status int, notice, message string) {
-	m, err := s.mandates.Get(r.Context(), c.Current.Organisation.ID, id)
-	if err != nil {
-		s.serveError(w, r, err)
+func (s *Server) renderMandate(w http.ResponseWriter, r *http.Request, id string, status int, notice, message string) {
+	mp, ok := s.loadMandate(w, r, id)
+	if !ok {
 		return
 	}
-	u, err := s.usagers.Get(r.Context(), m.UsagerID)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	now := s.now()
+	m, u, now := mp.mandate, mp.usager, s.now()
 	page := &templates.MandatePage{
 		Layout:  templates.Layout{Title: "Mandat"},
 		Mandate: s.mandateRow(m, now), UsagerName: u.Name(), Birthdate: frenchBirthdate(u.Birthdate),
@@ -123,20 +143,11 @@ func (s *Server) renderMandate(w http.ResponseWriter, r *http.Request, c caller,
 
 // handleRevokeConfirm asks to confirm revoking a permission or the mandate.
 func (s *Server) handleRevokeConfirm(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.requireAidant(w, r)
+	mp, ok := s.loadMandate(w, r, r.PathValue("id"))
 	if !ok {
 		return
 	}
-	m, err := s.mandates.Get(r.Context(), c.Current.Organisation.ID, r.PathValue("id"))
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	u, err := s.usagers.Get(r.Context(), m.UsagerID)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
+	m, u := mp.mandate, mp.usager
 	page := &templates.RevokeConfirmPage{Layout: templates.Layout{Title: "Confirmer la révocation"}, MandateID: m.ID, UsagerName: u.Name(), What: "tout le mandat"}
 	if pid := r.URL.Query().Get("autorisation"); pid != "" {
 		found := false
@@ -196,7 +207,7 @@ func (s *Server) handleRenew(w http.ResponseWriter, r *http.Request) {
 		MandateID: r.PathValue("id"), DurationDays: days, TOTPCode: form.Get("code")})
 	if err != nil {
 		if code := problem.CodeOf(err); code == problem.Invalid || code == problem.Forbidden {
-			s.renderMandate(w, r, c, r.PathValue("id"), http.StatusBadRequest, "", problem.MessageOf(err))
+			s.renderMandate(w, r, r.PathValue("id"), http.StatusBadRequest, "", problem.MessageOf(err))
 			return
 		}
 		s.serveError(w, r, err)
