@@ -68,12 +68,16 @@ func (ar *AuthorizeRequest) PromptNone() bool { return slices.Contains(ar.Prompt
 // NeedsAuthentication reports whether the aidant, last authenticated at
 // authTime, must authenticate again before Grant: prompt=login asks for an
 // authentication after the request, max_age for one at most MaxAge before
-// it (max_age=0 is prompt=login).
+// it (max_age=0 is prompt=login). Times compare to the second: auth_time
+// has that precision (OpenID Connect Core 1.0 §2), and so has the time the
+// aidant's session keeps; finer, an aidant who signs in again within the
+// second of the request would be sent back to sign in forever.
 func (ar *AuthorizeRequest) NeedsAuthentication(authTime time.Time) bool {
-	if slices.Contains(ar.Prompt, "login") && authTime.Before(ar.RequestedAt) {
+	requested := ar.RequestedAt.Truncate(time.Second)
+	if slices.Contains(ar.Prompt, "login") && authTime.Before(requested) {
 		return true
 	}
-	return ar.HasMaxAge && authTime.Add(ar.MaxAge).Before(ar.RequestedAt)
+	return ar.HasMaxAge && authTime.Add(ar.MaxAge).Before(requested)
 }
 
 // Errors of an authorization request that cannot be sent back to the

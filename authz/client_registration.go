@@ -2,7 +2,10 @@ package authz
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -220,14 +223,6 @@ func (c *Client) checkAuthMethod(jwks string) error {
 	default:
 		return invalidClient("Méthode d'authentification non prise en charge : %q.", c.TokenEndpointAuthMethod)
 	}
-	if c.TokenEndpointAuthSigningAlg == "" {
-		c.TokenEndpointAuthSigningAlg = AlgRS256
-	}
-	switch c.TokenEndpointAuthSigningAlg {
-	case AlgES256, AlgRS256, AlgPS256:
-	default:
-		return invalidClient("Algorithme d'assertion non pris en charge : %q (ES256, RS256 ou PS256).", c.TokenEndpointAuthSigningAlg)
-	}
 	if (jwks == "") == (c.JWKSURI == "") {
 		return invalidClient("private_key_jwt demande soit un JWKS, soit une jwks_uri (l'un des deux exactement).")
 	}
@@ -236,14 +231,54 @@ func (c *Client) checkAuthMethod(jwks string) error {
 		if err != nil || u.Scheme != "https" || u.Host == "" {
 			return invalidClient("jwks_uri invalide : %q (https obligatoire).", c.JWKSURI)
 		}
-		return nil
+		if c.TokenEndpointAuthSigningAlg == "" {
+			c.TokenEndpointAuthSigningAlg = AlgRS256
+		}
+		return checkAssertionAlg(c.TokenEndpointAuthSigningAlg)
 	}
 	set, err := parsePublicJWKS(jwks)
 	if err != nil {
 		return invalidClient("JWKS invalide : %v.", err)
 	}
+	// Without an explicit algorithm, the keys say it: ES256 for P-256
+	// keys, RS256 for RSA ones. Either way one key must fit it, or the
+	// client could never authenticate.
+	if c.TokenEndpointAuthSigningAlg == "" {
+		c.TokenEndpointAuthSigningAlg = AlgRS256
+		if slices.ContainsFunc(set.Keys, func(k jose.JSONWebKey) bool { return keyFits(k, AlgES256) }) {
+			c.TokenEndpointAuthSigningAlg = AlgES256
+		}
+	}
+	if err := checkAssertionAlg(c.TokenEndpointAuthSigningAlg); err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(set.Keys, func(k jose.JSONWebKey) bool { return keyFits(k, c.TokenEndpointAuthSigningAlg) }) {
+		return invalidClient("Le JWKS ne contient aucune clé utilisable avec l'algorithme %s.", c.TokenEndpointAuthSigningAlg)
+	}
 	c.JWKS = set
 	return nil
+}
+
+func checkAssertionAlg(alg string) error {
+	switch alg {
+	case AlgES256, AlgRS256, AlgPS256:
+		return nil
+	}
+	return invalidClient("Algorithme d'assertion non pris en charge : %q (ES256, RS256 ou PS256).", alg)
+}
+
+// keyFits reports whether k can verify signatures of alg.
+func keyFits(k jose.JSONWebKey, alg string) bool {
+	if k.Algorithm != "" && k.Algorithm != alg {
+		return false
+	}
+	switch pub := k.Key.(type) {
+	case *ecdsa.PublicKey:
+		return alg == AlgES256 && pub.Curve == elliptic.P256()
+	case *rsa.PublicKey:
+		return alg == AlgRS256 || alg == AlgPS256
+	}
+	return false
 }
 
 // parsePublicJWKS parses a key set and refuses private or symmetric keys: a

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -209,5 +210,36 @@ func TestClientRegistrationRefused(t *testing.T) {
 	}
 	if _, err := valid().client(time.Now()); err != nil {
 		t.Errorf("valid registration: %v", err)
+	}
+}
+
+func TestPrivateKeyJWTAlgorithmFollowsTheKeys(t *testing.T) {
+	s := newFixture(t, dbtest.SQLite(t)).store
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	jwks := func(pub any) string {
+		b, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: pub, KeyID: "k1", Use: "sig"}}})
+		return string(b)
+	}
+	reg := func(alg, set string) ClientRegistration {
+		return ClientRegistration{Name: "Service", RedirectURIs: []string{"https://s.example/cb"}, Procedures: []string{"social"},
+			TokenEndpointAuthMethod: AuthMethodPrivateKeyJWT, TokenEndpointAuthSigningAlg: alg, JWKS: set}
+	}
+	for _, tt := range []struct {
+		name, alg, set, want string
+	}{
+		{"EC key: ES256", "", jwks(&ec.PublicKey), AlgES256},
+		{"RSA key: RS256", "", jwks(&rsaKey.PublicKey), AlgRS256},
+		{"explicit PS256 with RSA", AlgPS256, jwks(&rsaKey.PublicKey), AlgPS256},
+		{"ES256 without an EC key", AlgES256, jwks(&rsaKey.PublicKey), ""},
+		{"RS256 without an RSA key", AlgRS256, jwks(&ec.PublicKey), ""},
+	} {
+		c, _, err := s.CreateClient(context.Background(), reg(tt.alg, tt.set))
+		switch {
+		case tt.want == "" && err == nil:
+			t.Errorf("%s: registered an unusable client", tt.name)
+		case tt.want != "" && (err != nil || c.TokenEndpointAuthSigningAlg != tt.want):
+			t.Errorf("%s: %v, %v; want %s", tt.name, c, err, tt.want)
+		}
 	}
 }

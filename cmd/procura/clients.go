@@ -40,6 +40,7 @@ func (c *CLI) clientCreate(ctx context.Context, args []string) error {
 	fs.Var(&procs, "procedures", "procedure ids the service serves (comma-separated, required)")
 	fs.StringVar(&reg.TokenEndpointAuthMethod, "auth-method", "client_secret_basic", "client_secret_basic, client_secret_post or private_key_jwt")
 	jwksFile := fs.String("jwks-file", "", "file with the client's public JWKS (private_key_jwt)")
+	fs.StringVar(&reg.TokenEndpointAuthSigningAlg, "auth-signing-alg", "", "private_key_jwt assertion algorithm: ES256, RS256 or PS256 (default: from the JWKS keys)")
 	fs.StringVar(&reg.JWKSURI, "jwks-uri", "", "https URL of the client's JWKS (private_key_jwt)")
 	fs.StringVar(&reg.IDTokenSignedResponseAlg, "id-token-alg", "ES256", "ID token signing algorithm: ES256 or RS256")
 	fs.StringVar(&reg.UserinfoSignedResponseAlg, "userinfo-alg", "", "sign UserInfo as a JWT with ES256 or RS256 (default: JSON)")

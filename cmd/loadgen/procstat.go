@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ServerStats is what the server process used during the window (Linux
+// /proc).
+type ServerStats struct {
+	PID       int     `json:"pid"`
+	Samples   int     `json:"samples"`
+	RSSMaxMB  float64 `json:"rss_max_mb"`
+	RSSMeanMB float64 `json:"rss_mean_mb"`
+	// HWMMB is VmHWM: the peak RSS since the server started (the setup's
+	// sign-ins hash passwords with argon2id, 19 MiB each, two at a time).
+	HWMMB    float64 `json:"vmhwm_mb"`
+	CPUCores float64 `json:"cpu_cores"`
+}
+
+// MachineStats says how busy the machine was during the window, and who
+// used it: the server, PostgreSQL's processes, this generator, the rest.
+type MachineStats struct {
+	CPUs          int     `json:"cpus"`
+	BusyPercent   float64 `json:"busy_percent"`
+	BusyCores     float64 `json:"busy_cores"`
+	ServerCores   float64 `json:"server_cores"`
+	PostgresCores float64 `json:"postgres_cores"`
+	LoadgenCores  float64 `json:"loadgen_cores"`
+	OtherCores    float64 `json:"other_cores"`
+	LoadAvg       string  `json:"loadavg"`
+}
+
+// clockTicks is USER_HZ, the unit of /proc CPU times (100 on Linux).
+const clockTicks = 100
+
+type sampler struct {
+	stopc chan struct{}
+	done  chan struct{}
+	srv   *ServerStats
+	mach  *MachineStats
+}
+
+type cpuSnapshot struct {
+	at              time.Time
+	total, busy     uint64
+	server, loadgen uint64
+	postgres        map[int]uint64
+}
+
+func snapshot(pid int) cpuSnapshot {
+	s := cpuSnapshot{at: time.Now(), postgres: map[int]uint64{}}
+	s.total, s.busy = machineTicks()
+	if pid > 0 {
+		s.server = processTicks(pid)
+	}
+	s.loadgen = processTicks(os.Getpid())
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		comm, err := os.ReadFile(d + "/comm")
+		if err != nil || !bytes.HasPrefix(comm, []byte("postgres")) {
+			continue
+		}
+		p, _ := strconv.Atoi(filepath.Base(d))
+		s.postgres[p] = processTicks(p)
+	}
+	return s
+}
+
+// startSampler measures from from to to: CPU at both ends, the server's
+// RSS every 200 ms.
+func startSampler(pid int, from, to time.Time) *sampler {
+	s := &sampler{stopc: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		select {
+		case <-time.After(time.Until(from)):
+		case <-s.stopc:
+			return
+		}
+		begin := snapshot(pid)
+		var srv *ServerStats
+		if pid > 0 {
+			srv = &ServerStats{PID: pid}
+		}
+		var rssSum float64
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for stop := false; !stop; {
+			if srv != nil {
+				if rss, hwm, ok := memory(pid); ok {
+					srv.Samples++
+					rssSum += rss
+					srv.RSSMaxMB, srv.HWMMB = max(srv.RSSMaxMB, rss), hwm
+				}
+			}
+			select {
+			case <-tick.C:
+				stop = !time.Now().Before(to)
+			case <-s.stopc:
+				stop = true
+			}
+		}
+		end := snapshot(pid)
+		secs := end.at.Sub(begin.at).Seconds()
+		cores := func(ticks uint64) float64 { return float64(ticks) / clockTicks / secs }
+		m := &MachineStats{CPUs: countCPUs(), BusyCores: cores(end.busy - begin.busy),
+			ServerCores: cores(end.server - begin.server), LoadgenCores: cores(end.loadgen - begin.loadgen)}
+		if end.total > begin.total {
+			m.BusyPercent = 100 * float64(end.busy-begin.busy) / float64(end.total-begin.total)
+		}
+		var pg uint64
+		for p, t := range end.postgres {
+			pg += t - min(t, begin.postgres[p])
+		}
+		m.PostgresCores = cores(pg)
+		m.OtherCores = max(0, m.BusyCores-m.ServerCores-m.PostgresCores-m.LoadgenCores)
+		if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+			m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
+		}
+		if srv != nil && srv.Samples > 0 {
+			srv.RSSMeanMB = rssSum / float64(srv.Samples)
+			srv.CPUCores = m.ServerCores
+		} else {
+			srv = nil
+		}
+		s.srv, s.mach = srv, m
+	}()
+	return s
+}
+
+// stop ends the sampling (if the window is not over yet) and returns it.
+func (s *sampler) stop() (*ServerStats, *MachineStats) {
+	select {
+	case <-s.done:
+	default:
+		close(s.stopc)
+		<-s.done
+	}
+	return s.srv, s.mach
+}
+
+// memory reads VmRSS and VmHWM of pid, in MB.
+func memory(pid int) (rss, hwm float64, ok bool) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(fields[1], 64)
+		switch fields[0] {
+		case "VmRSS:":
+			rss, ok = kb/1024, true
+		case "VmHWM:":
+			hwm = kb / 1024
+		}
+	}
+	return rss, hwm, ok
+}
+
+// processTicks is the user+system CPU time of pid, in clock ticks.
+func processTicks(pid int) uint64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces: fields count after its ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseUint(f[11], 10, 64)
+	s, _ := strconv.ParseUint(f[12], 10, 64)
+	return u + s
+}
+
+// machineTicks returns all and busy CPU time of the machine (/proc/stat).
+func machineTicks() (total, busy uint64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	for i := 1; i < len(f) && i <= 8; i++ {
+		v, _ := strconv.ParseUint(f[i], 10, 64)
+		total += v
+		if i != 4 && i != 5 { // idle, iowait
+			busy += v
+		}
+	}
+	return total, busy
+}
+
+func countCPUs() int {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "cpu") && len(l) > 3 && l[3] >= '0' && l[3] <= '9' {
+			n++
+		}
+	}
+	return n
+}
