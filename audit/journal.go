@@ -82,25 +82,35 @@ func (j *Journal) Record(ctx context.Context, e Entry) error {
 type Filter struct {
 	OrganisationID string
 	ActorID        string
+	UsagerID       string
 	Action         Action
 	// AfterID continues a listing after the last id seen (keyset pagination).
 	AfterID int64
-	Limit   int
+	// Newest lists the newest entries first (AfterID is then ignored).
+	Newest bool
+	Limit  int
 }
 
-// List returns entries matching f in id order.
+// List returns entries matching f in id order, or newest first with
+// Newest.
 func (j *Journal) List(ctx context.Context, f Filter) ([]Entry, error) {
 	q := j.db.Conn(ctx).Model(&row{}).Order("id")
+	if f.Newest {
+		q = j.db.Conn(ctx).Model(&row{}).Order("id DESC")
+	}
 	if f.OrganisationID != "" {
 		q = q.Where("organisation_id = ?", f.OrganisationID)
 	}
 	if f.ActorID != "" {
 		q = q.Where("actor_id = ?", f.ActorID)
 	}
+	if f.UsagerID != "" {
+		q = q.Where("usager_id = ?", f.UsagerID)
+	}
 	if f.Action != "" {
 		q = q.Where("action = ?", string(f.Action))
 	}
-	if f.AfterID > 0 {
+	if f.AfterID > 0 && !f.Newest {
 		q = q.Where("id > ?", f.AfterID)
 	}
 	limit := f.Limit

@@ -217,3 +217,14 @@ var errAbort = errors.New("authz: abort")
 func (p *Provider) logInternal(ctx context.Context, msg string, err error) {
 	p.log.ErrorContext(ctx, msg, "err", err, "request_id", audit.RequestID(ctx))
 }
+
+// ServiceName is the registered name of a client, for pages that show a
+// person which service acted; the id itself when the client is unknown or
+// disabled.
+func (p *Provider) ServiceName(ctx context.Context, clientID string) string {
+	c, err := p.clients.get(ctx, clientID)
+	if err != nil {
+		return clientID
+	}
+	return c.Name
+}

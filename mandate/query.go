@@ -12,15 +12,39 @@ import (
 	"procura/usager"
 )
 
+// Scope is whose mandates a lookup may find: an organisation's (for its
+// aidants) or a usager's (in their space). Every lookup is scoped, so that a
+// forged id of someone else's mandate is not found.
+type Scope struct {
+	OrganisationID string
+	UsagerID       string
+}
+
+// OfOrganisation is the scope of an organisation's aidants.
+func OfOrganisation(id string) Scope { return Scope{OrganisationID: id} }
+
+// OfUsager is the scope of a usager in their space.
+func OfUsager(id string) Scope { return Scope{UsagerID: id} }
+
 // Get returns a mandate of the organisation with its permissions. A mandate
-// of another organisation is not found: every lookup is scoped, whatever id
-// is forged.
+// of another organisation is not found.
 func (r *Registry) Get(ctx context.Context, organisationID, mandateID string) (Mandate, error) {
-	if _, err := uuid.Parse(mandateID); err != nil {
+	return r.get(ctx, OfOrganisation(organisationID), mandateID)
+}
+
+func (r *Registry) get(ctx context.Context, scope Scope, mandateID string) (Mandate, error) {
+	if _, err := uuid.Parse(mandateID); err != nil || (scope.OrganisationID == "" && scope.UsagerID == "") {
 		return Mandate{}, ErrNotFound
 	}
+	q := r.db.Conn(ctx).Where("id = ?", mandateID)
+	if scope.OrganisationID != "" {
+		q = q.Where("organisation_id = ?", scope.OrganisationID)
+	}
+	if scope.UsagerID != "" {
+		q = q.Where("usager_id = ?", scope.UsagerID)
+	}
 	var row mandateRow
-	err := r.db.Conn(ctx).Where("id = ? AND organisation_id = ?", mandateID, organisationID).Take(&row).Error
+	err := q.Take(&row).Error
 	if db.NotFound(err) == db.ErrNotFound {
 		return Mandate{}, ErrNotFound
 	}
@@ -131,11 +155,11 @@ func (r *Registry) UsagersOf(ctx context.Context, organisationID string, l Listi
 	return out, nil
 }
 
-// MandatesOfUsager returns one usager's mandates in the organisation, newest
-// first; none (not an error) for a usager the organisation does not know.
-func (r *Registry) MandatesOfUsager(ctx context.Context, organisationID, usagerID string) ([]Mandate, error) {
+// MandatesOfUsager returns every mandate a usager gave, to any
+// organisation, newest first: what their space shows.
+func (r *Registry) MandatesOfUsager(ctx context.Context, usagerID string) ([]Mandate, error) {
 	var rows []mandateRow
-	if err := r.db.Conn(ctx).Where("organisation_id = ? AND usager_id = ?", organisationID, usagerID).
+	if err := r.db.Conn(ctx).Where("usager_id = ?", usagerID).
 		Order("signed_at DESC, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("mandate: usager's mandates: %w", err)
 	}

@@ -383,17 +383,17 @@ func TestRevokeAndScoping(t *testing.T) {
 		}
 		by := mandate.Actor{Kind: audit.ActorAidant, ID: f.aidant.Account.ID}
 		other := f.newOrg("Autre", "papiers")
-		if _, err := f.mandates.RevokePermission(ctx, by, other.ID, m.ID, m.Permissions[0].ID); !errors.Is(err, mandate.ErrNotFound) {
+		if _, err := f.mandates.RevokePermission(ctx, by, mandate.OfOrganisation(other.ID), m.ID, m.Permissions[0].ID); !errors.Is(err, mandate.ErrNotFound) {
 			t.Errorf("revoke from another organisation: %v", err)
 		}
 		if _, err := f.mandates.Get(ctx, other.ID, m.ID); !errors.Is(err, mandate.ErrNotFound) {
 			t.Errorf("get from another organisation: %v", err)
 		}
-		p, err := f.mandates.RevokePermission(ctx, by, f.org.ID, m.ID, m.Permissions[0].ID)
+		p, err := f.mandates.RevokePermission(ctx, by, mandate.OfOrganisation(f.org.ID), m.ID, m.Permissions[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.mandates.RevokePermission(ctx, by, f.org.ID, m.ID, p.ID); !errors.Is(err, mandate.ErrAlreadyRevoked) {
+		if _, err := f.mandates.RevokePermission(ctx, by, mandate.OfOrganisation(f.org.ID), m.ID, p.ID); !errors.Is(err, mandate.ErrAlreadyRevoked) {
 			t.Errorf("second revocation: %v", err)
 		}
 		now := f.clock.Now()
@@ -401,11 +401,11 @@ func TestRevokeAndScoping(t *testing.T) {
 		if got.Permissions[0].Status(now) != mandate.StatusRevoked || got.Status(now) != mandate.StatusActive {
 			t.Errorf("after revoking one: %s / %s", got.Permissions[0].Status(now), got.Status(now))
 		}
-		got, err = f.mandates.RevokeMandate(ctx, by, f.org.ID, m.ID)
+		got, err = f.mandates.RevokeMandate(ctx, by, mandate.OfOrganisation(f.org.ID), m.ID)
 		if err != nil || got.Status(now) != mandate.StatusRevoked || got.Permissions[1].Status(now) != mandate.StatusRevoked {
 			t.Fatalf("revoke mandate = %+v, %v", got, err)
 		}
-		if _, err := f.mandates.RevokeMandate(ctx, by, f.org.ID, m.ID); !errors.Is(err, mandate.ErrAlreadyRevoked) {
+		if _, err := f.mandates.RevokeMandate(ctx, by, mandate.OfOrganisation(f.org.ID), m.ID); !errors.Is(err, mandate.ErrAlreadyRevoked) {
 			t.Errorf("second mandate revocation: %v", err)
 		}
 		v, err := f.mandates.Verify(ctx, m.Signature)

@@ -15,16 +15,16 @@ type Actor struct {
 	ID   string
 }
 
-// RevokePermission ends one permission of a mandate of the organisation at
-// once, with the access and refresh tokens issued under it, in one
-// transaction with its audit entry.
-func (r *Registry) RevokePermission(ctx context.Context, by Actor, organisationID, mandateID, permissionID string) (Permission, error) {
+// RevokePermission ends one permission of a mandate in scope at once, with
+// the access and refresh tokens issued under it, in one transaction with
+// its audit entry.
+func (r *Registry) RevokePermission(ctx context.Context, by Actor, scope Scope, mandateID, permissionID string) (Permission, error) {
 	if _, err := uuid.Parse(permissionID); err != nil {
 		return Permission{}, ErrPermissionFound
 	}
 	var out Permission
 	err := r.db.InTx(ctx, func(ctx context.Context) error {
-		m, err := r.Get(ctx, organisationID, mandateID)
+		m, err := r.get(ctx, scope, mandateID)
 		if err != nil {
 			return err
 		}
@@ -41,12 +41,12 @@ func (r *Registry) RevokePermission(ctx context.Context, by Actor, organisationI
 	return out, err
 }
 
-// RevokeMandate ends a whole mandate of the organisation at once: every
-// permission still current, and their tokens.
-func (r *Registry) RevokeMandate(ctx context.Context, by Actor, organisationID, mandateID string) (Mandate, error) {
+// RevokeMandate ends a whole mandate in scope at once: every permission
+// still current, and their tokens.
+func (r *Registry) RevokeMandate(ctx context.Context, by Actor, scope Scope, mandateID string) (Mandate, error) {
 	var out Mandate
 	err := r.db.InTx(ctx, func(ctx context.Context) error {
-		m, err := r.Get(ctx, organisationID, mandateID)
+		m, err := r.get(ctx, scope, mandateID)
 		if err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (r *Registry) RevokeMandate(ctx context.Context, by Actor, organisationID, 
 				return err
 			}
 		}
-		out, err = r.Get(ctx, organisationID, mandateID)
+		out, err = r.get(ctx, scope, mandateID)
 		return err
 	})
 	return out, err

@@ -85,7 +85,8 @@ type UsagerLandingPage struct {
 
 func (*UsagerLandingPage) Template() string { return "usager_landing.html" }
 
-// UsagerSpacePage is the usager's own space.
+// UsagerSpacePage is the usager's own space: their identity, every
+// mandate they gave, and every act done on their behalf.
 type UsagerSpacePage struct {
 	Layout
 	GivenName         string
@@ -93,6 +94,27 @@ type UsagerSpacePage struct {
 	PreferredUsername string
 	Birthdate         string
 	Email             string
+	Notice            string
+	Mandates          []UsagerMandateRow
+	Acts              []ActRow
+}
+
+// UsagerMandateRow is a mandate in the usager's space.
+type UsagerMandateRow struct {
+	MandateRow
+	Organisation string
+	Permissions  []PermissionRow
+	Revocable    bool
+}
+
+// ActRow is an act of the journal, as the usager sees it.
+type ActRow struct {
+	When         string
+	What         string
+	Service      string
+	Procedure    string
+	Organisation string
+	Aidant       string
 }
 
 func (*UsagerSpacePage) Template() string { return "usager_space.html" }

@@ -119,10 +119,14 @@ func (*MandatePage) Template() string { return "mandate.html" }
 // RevokeConfirmPage asks to confirm a revocation.
 type RevokeConfirmPage struct {
 	Layout
+	// Action is where the confirmation posts.
+	Action       string
 	MandateID    string
 	PermissionID string
 	What         string
 	UsagerName   string
+	// Back is where "Annuler" returns.
+	Back string
 }
 
 func (*RevokeConfirmPage) Template() string { return "mandate_revoke.html" }

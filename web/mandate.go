@@ -148,7 +148,8 @@ func (s *Server) handleRevokeConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, u := mp.mandate, mp.usager
-	page := &templates.RevokeConfirmPage{Layout: templates.Layout{Title: "Confirmer la révocation"}, MandateID: m.ID, UsagerName: u.Name(), What: "tout le mandat"}
+	page := &templates.RevokeConfirmPage{Layout: templates.Layout{Title: "Confirmer la révocation"}, MandateID: m.ID,
+		UsagerName: "de " + u.Name(), What: "tout le mandat", Action: "/aidant/mandats/" + m.ID + "/revoquer", Back: "/aidant/mandats/" + m.ID}
 	if pid := r.URL.Query().Get("autorisation"); pid != "" {
 		found := false
 		for _, p := range m.Permissions {
@@ -180,9 +181,9 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	by := mandate.Actor{Kind: audit.ActorAidant, ID: c.Account.ID}
 	id := r.PathValue("id")
 	if pid := form.Get("autorisation"); pid != "" {
-		_, err = s.mandates.RevokePermission(r.Context(), by, c.Current.Organisation.ID, id, pid)
+		_, err = s.mandates.RevokePermission(r.Context(), by, mandate.OfOrganisation(c.Current.Organisation.ID), id, pid)
 	} else {
-		_, err = s.mandates.RevokeMandate(r.Context(), by, c.Current.Organisation.ID, id)
+		_, err = s.mandates.RevokeMandate(r.Context(), by, mandate.OfOrganisation(c.Current.Organisation.ID), id)
 	}
 	if err != nil {
 		s.serveError(w, r, err)

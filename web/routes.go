@@ -55,6 +55,8 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("POST /usager/connexion", s.handleUsagerSignIn)
 	s.pages.HandleFunc("GET /usager/espace", s.handleUsagerSpace)
 	s.pages.HandleFunc("POST /usager/deconnexion", s.handleUsagerSignOut)
+	s.pages.HandleFunc("GET /usager/mandats/{id}/revoquer", s.handleUsagerRevokeConfirm)
+	s.pages.HandleFunc("POST /usager/mandats/{id}/revoquer", s.handleUsagerRevoke)
 	s.pages.HandleFunc("GET /franceconnect/callback", s.handleFranceConnectCallback)
 	s.pages.HandleFunc("GET /franceconnect/deconnexion", s.handleFranceConnectLogoutReturn)
 

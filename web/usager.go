@@ -204,34 +204,6 @@ func (s *Server) identificationFailed(w http.ResponseWriter, r *http.Request, pu
 	})
 }
 
-// handleUsagerSpace is the usager's own space.
-func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
-	id, err := s.sessions.UsagerID(r)
-	if errors.Is(err, ErrNotSignedIn) {
-		http.Redirect(w, r, "/usager", http.StatusSeeOther)
-		return
-	}
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	u, err := s.usagers.Get(r.Context(), id)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	tok, err := s.sessions.CSRFToken(w, r)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, &templates.UsagerSpacePage{
-		Layout:    templates.Layout{Title: "Mon espace", CSRFToken: tok, SignedInName: u.Name(), SignOutAction: "/usager/deconnexion"},
-		GivenName: u.GivenName, FamilyName: u.FamilyName, PreferredUsername: u.PreferredUsername,
-		Birthdate: frenchBirthdate(u.Birthdate), Email: u.Email,
-	})
-}
-
 // handleUsagerSignOut ends the usager's session, with its audit entry.
 func (s *Server) handleUsagerSignOut(w http.ResponseWriter, r *http.Request) {
 	id, err := s.sessions.UsagerID(r)

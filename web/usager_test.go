@@ -182,3 +182,62 @@ func TestFrenchBirthdate(t *testing.T) {
 		}
 	}
 }
+
+// signInUsager identifies a new client as the sandbox identity in the
+// usager space.
+func (e *env) signInUsager(identity string) *http.Client {
+	e.t.Helper()
+	c := e.newClient()
+	resp, _ := e.identify(c, identity)
+	resp, _ = e.followAll(c, resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("usager sign-in = %d", resp.StatusCode)
+	}
+	return c
+}
+
+func TestUsagerSeesAndRevokesMandates(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		org, aidant := e.orgAndAidant(true)
+		id := e.createMandate(e.signInAidant(aidant), aidant, "jean-luc-darcy", "social", "logement")
+
+		c := e.signInUsager("jean-luc-darcy")
+		_, body := e.follow(c, "/usager/espace")
+		if !strings.Contains(body, org.Name) || !strings.Contains(body, "Social - Santé") || !strings.Contains(body, "Mandat signé") ||
+			!strings.Contains(body, "Camille Lefèvre") {
+			t.Fatalf("usager space: %s", body)
+		}
+		var pid string
+		d.Conn(context.Background()).Raw("SELECT id FROM permissions WHERE mandate_id = ? AND procedure = 'social'", id).Scan(&pid)
+
+		// Another usager cannot revoke it, whatever id they forge.
+		other := e.signInUsager("elodie-lefevre")
+		tok := e.pageToken(other, "/usager/espace")
+		if resp, _ := e.post(other, "/usager/mandats/"+id+"/revoquer", url.Values{"csrf_token": {tok}, "autorisation": {pid}}); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another usager's revocation = %d, want 404", resp.StatusCode)
+		}
+		if resp, _ := e.follow(other, "/usager/mandats/"+id+"/revoquer"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("another usager's confirmation page = %d, want 404", resp.StatusCode)
+		}
+
+		tok = e.pageToken(c, "/usager/mandats/"+id+"/revoquer?autorisation="+pid)
+		resp, _ := e.post(c, "/usager/mandats/"+id+"/revoquer", url.Values{"csrf_token": {tok}, "autorisation": {pid}})
+		if resp.Header.Get("Location") != "/usager/espace?revoque=1" {
+			t.Fatalf("revocation → %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		_, body = e.follow(c, "/usager/espace?revoque=1")
+		if !strings.Contains(body, `id="statut-`+pid+`">révoqué`) || !strings.Contains(body, "Démarche révoquée") || !strings.Contains(body, "vous-même") {
+			t.Errorf("after revocation: %s", body)
+		}
+		// The aidant sees it too.
+		_, body = e.follow(e.signInAidant(aidant), "/aidant/mandats/"+id)
+		if !strings.Contains(body, `id="statut-`+pid+`">révoqué`) {
+			t.Errorf("aidant's page after the usager revoked: %s", body)
+		}
+		// Not signed in: the door.
+		if resp, _ := e.follow(e.newClient(), "/usager/mandats/"+id+"/revoquer"); resp.Header.Get("Location") != "/usager" {
+			t.Errorf("anonymous → %s", resp.Header.Get("Location"))
+		}
+	})
+}
