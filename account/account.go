@@ -265,24 +265,52 @@ type Membership struct {
 func (m Membership) Has(role Role) bool { return slices.Contains(m.Roles, role) }
 
 // Memberships lists the organisations of an account, by organisation name.
+// Two queries whatever the number of organisations: it runs on every page
+// an aidant opens.
 func (d *Directory) Memberships(ctx context.Context, accountID string) ([]Membership, error) {
-	var rows []membershipRow
-	if err := d.db.Conn(ctx).Where("account_id = ?", accountID).Order("organisation_id, role").Find(&rows).Error; err != nil {
+	var rows []struct {
+		OrganisationID string
+		Role           string
+		SIRET          string `gorm:"column:siret"`
+		Name           string
+		CreatedAt      time.Time
+	}
+	err := d.db.Conn(ctx).Table("memberships m").
+		Select("m.organisation_id, m.role, o.siret, o.name, o.created_at").
+		Joins("JOIN organisations o ON o.id = m.organisation_id").
+		Where("m.account_id = ?", accountID).Order("o.name, m.organisation_id, m.role").Scan(&rows).Error
+	if err != nil {
 		return nil, fmt.Errorf("account: memberships: %w", err)
 	}
 	var out []Membership
+	var ids []string
 	for _, r := range rows {
 		if n := len(out); n > 0 && out[n-1].Organisation.ID == r.OrganisationID {
 			out[n-1].Roles = append(out[n-1].Roles, Role(r.Role))
 			continue
 		}
-		org, err := d.Organisation(ctx, r.OrganisationID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Membership{Organisation: org, Roles: []Role{Role(r.Role)}})
+		ids = append(ids, r.OrganisationID)
+		out = append(out, Membership{Organisation: Organisation{ID: r.OrganisationID, SIRET: strings.TrimSpace(r.SIRET), Name: r.Name,
+			CreatedAt: r.CreatedAt}, Roles: []Role{Role(r.Role)}})
 	}
-	slices.SortFunc(out, func(a, b Membership) int { return strings.Compare(a.Organisation.Name, b.Organisation.Name) })
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var procs []organisationProcedureRow
+	if err := d.db.Conn(ctx).Where("organisation_id IN ?", ids).Find(&procs).Error; err != nil {
+		return nil, fmt.Errorf("account: organisation procedures: %w", err)
+	}
+	for i := range out {
+		var allowed []string
+		for _, p := range procs {
+			if p.OrganisationID == out[i].Organisation.ID {
+				allowed = append(allowed, p.Procedure)
+			}
+		}
+		if len(allowed) > 0 {
+			out[i].Organisation.Procedures, _ = normaliseProcedures(allowed)
+		}
+	}
 	return out, nil
 }
 

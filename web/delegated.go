@@ -144,7 +144,7 @@ func (s *Server) handleChoicePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderChoice(w http.ResponseWriter, r *http.Request, c caller, ar *authz.AuthorizeRequest, search string, status int, message string) {
-	page := &templates.DelegatedChoicePage{Layout: templates.Layout{Title: "Choix de l'usager"}, Service: ar.Client.Name,
+	page := &templates.DelegatedChoicePage{Layout: templates.Layout{Title: "Choix de l'usager", SignedInName: c.Account.Name()}, Service: ar.Client.Name,
 		Organisation: c.Current.Organisation.Name, Search: search, Error: message}
 	if c.Current.Has(account.RoleAidant) && c.Account.Habilitated(s.now()) {
 		usable, err := s.mandates.UsableIn(r.Context(), c.Current.Organisation.ID, ar.RequestedProcedures, search)
