@@ -13,9 +13,11 @@ dev: frontend
 test: frontend
 	./scripts/test.sh
 
-## bench: the performance figures of DESIGN.md §10 (not part of `make test`)
+## bench: the performance figures of DESIGN.md §10 (not part of `make test`): the Go
+## benchmarks, then the load test (procura dev on PostgreSQL driven by cmd/loadgen);
+## see scripts/bench.sh for its knobs and BENCHMARKS.md for the figures
 bench: frontend
-	./scripts/with-postgres.sh $(GO) test -run '^$$' -bench . -benchtime 3s ./...
+	GO=$(GO) ./scripts/with-postgres.sh ./scripts/bench.sh
 
 ## build: the procura binary, with the DSFR embedded
 build: frontend

@@ -154,8 +154,12 @@ func (d *Directory) CreateAccount(ctx context.Context, actor Actor, in NewAccoun
 		return Created{}, err
 	}
 	now := d.now().UTC()
+	var hash string
+	if err := d.argon2(ctx, func() { hash = hashPassword(in.Password) }); err != nil {
+		return Created{}, err
+	}
 	row := accountRow{ID: uuid.NewString(), Email: email, GivenName: given, FamilyName: family,
-		PasswordHash: hashPassword(in.Password), Active: true, HabilitatedUntil: in.HabilitatedUntil, CreatedAt: now, UpdatedAt: now}
+		PasswordHash: hash, Active: true, HabilitatedUntil: in.HabilitatedUntil, CreatedAt: now, UpdatedAt: now}
 	var out Created
 	if in.EnrolTOTP {
 		key, err := NewTOTPKey(email, in.TOTPSeed)

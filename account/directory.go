@@ -4,6 +4,8 @@
 package account
 
 import (
+	"context"
+	"runtime"
 	"time"
 
 	"procura/audit"
@@ -18,6 +20,10 @@ type Directory struct {
 	totpSeal *seal.Sealer
 	now      func() time.Time
 	throttle ThrottlePolicy
+	// hashing bounds the argon2id computations running at once: each
+	// takes 19 MiB, and a burst of sign-ins must not take the server's
+	// memory with it.
+	hashing chan struct{}
 }
 
 // NewDirectory returns the directory kept in d. TOTP seeds are sealed with a
@@ -27,7 +33,21 @@ func NewDirectory(d *db.DB, j *audit.Journal, masterKey []byte, now func() time.
 	if err != nil {
 		return nil, err
 	}
-	return &Directory{db: d, journal: j, totpSeal: s, now: now, throttle: DefaultThrottle}, nil
+	return &Directory{db: d, journal: j, totpSeal: s, now: now, throttle: DefaultThrottle,
+		hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
+}
+
+// argon2 runs f (a password hash or verification) once a hashing slot is
+// free, or gives up when ctx ends.
+func (d *Directory) argon2(ctx context.Context, f func()) error {
+	select {
+	case d.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-d.hashing }()
+	f()
+	return nil
 }
 
 // Actor is who performs an act, as the journal names them.

@@ -65,7 +65,11 @@ func (d *Directory) SignIn(ctx context.Context, c Credentials) (Account, error) 
 	if !known {
 		hash = dummyHash()
 	}
-	passwordOK, err := verifyPassword(hash, c.Password)
+	var passwordOK bool
+	var err error
+	if werr := d.argon2(ctx, func() { passwordOK, err = verifyPassword(hash, c.Password) }); werr != nil {
+		return Account{}, werr
+	}
 	if err != nil {
 		return Account{}, err
 	}

@@ -34,10 +34,12 @@ type DB struct {
 // Open connects to the store named by url: postgres://… or postgresql://…
 // for PostgreSQL, sqlite:<path> for the embedded store. It does not migrate.
 func Open(ctx context.Context, url string) (*DB, error) {
+	// No gorm PrepareStmt: inside a transaction it prepares and deallocates
+	// every statement again, tripling the round trips of a delegated login
+	// (BENCHMARKS.md). pgx caches prepared statements per connection itself.
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
-		PrepareStmt:            true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
 	var (

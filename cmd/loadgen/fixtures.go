@@ -91,8 +91,9 @@ func (g *generator) prepare(ctx context.Context) (*Fixtures, error) {
 	for _, c := range fx.Aidants {
 		g.aidants = append(g.aidants, g.newAidant(c))
 	}
-	// Sign-in hashes the password (argon2id, 19 MiB): two at a time.
-	if err := forEach(ctx, len(g.aidants), 2, func(i int) error { return g.signIn(ctx, g.aidants[i]) }); err != nil {
+	// Sign-in hashes the password (argon2id, 19 MiB): -signin-parallel at
+	// once.
+	if err := forEach(ctx, len(g.aidants), g.o.signinPar, func(i int) error { return g.signIn(ctx, g.aidants[i]) }); err != nil {
 		return nil, err
 	}
 	if made {

@@ -62,6 +62,7 @@ type options struct {
 	pprofDir     string
 	timeout      time.Duration
 	setupOnly    bool
+	signinPar    int
 }
 
 func main() {
@@ -69,7 +70,7 @@ func main() {
 	flag.StringVar(&o.base, "base", "http://127.0.0.1:8080", "base URL of the running Procura (its PROCURA_BASE_URL)")
 	flag.StringVar(&o.procura, "procura", "bin/procura", "procura binary for the admin commands of the setup (run with this process's environment)")
 	flag.StringVar(&o.fixtures, "fixtures", "", "file of prepared fixtures: read if it exists, else written after the setup")
-	flag.IntVar(&o.aidants, "aidants", 64, "virtual aidants, each with its own signed-in session")
+	flag.IntVar(&o.aidants, "aidants", 32, "virtual aidants, each with its own signed-in session")
 	flag.IntVar(&o.usagers, "usagers", 10, "usagers given a mandate in the organisation (FranceConnect sandbox identities, at most 10)")
 	flag.StringVar(&o.procedure, "procedure", "social", "procedure the service asks for (rep_scope)")
 	flag.StringVar(&o.mode, "mode", "both", "max (closed loop), rate (open loop at -rate) or both (max, then -rate-fraction of it)")
@@ -84,6 +85,7 @@ func main() {
 	flag.StringVar(&o.pprofDir, "pprof-dir", ".", "where to write the profiles")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of one HTTP request")
 	flag.BoolVar(&o.setupOnly, "setup-only", false, "make (or check) the fixtures, sign in and stop")
+	flag.IntVar(&o.signinPar, "signin-parallel", 2, "sign-ins at once during the setup (each hashes a password with argon2id, 19 MiB)")
 	flag.Parse()
 	o.base = strings.TrimRight(o.base, "/")
 	if o.concurrency <= 0 || o.concurrency > o.aidants {
@@ -112,6 +114,8 @@ func check(o options) error {
 		return fmt.Errorf("-usagers must be between 1 and 10 (the sandbox's identities)")
 	case o.mode != "max" && o.mode != "rate" && o.mode != "both":
 		return fmt.Errorf("-mode must be max, rate or both")
+	case o.signinPar < 1:
+		return fmt.Errorf("-signin-parallel must be at least 1")
 	case o.rate <= 0 || o.rateFraction <= 0:
 		return fmt.Errorf("-rate and -rate-fraction must be positive")
 	}
@@ -125,8 +129,13 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
-	fmt.Printf("setup: organisation %s, %d aidants signed in, %d usagers with a mandate, client %s (%s)\n",
-		fx.Organisation.SIRET, len(g.aidants), fx.Usagers, fx.Client.ID, time.Since(setupStart).Round(100*time.Millisecond))
+	fmt.Printf("setup: organisation %s, %d aidants signed in (%d at once), %d usagers with a mandate, client %s (%s)\n",
+		fx.Organisation.SIRET, len(g.aidants), o.signinPar, fx.Usagers, fx.Client.ID, time.Since(setupStart).Round(100*time.Millisecond))
+	if o.serverPID > 0 {
+		if rss, hwm, ok := memory(o.serverPID); ok {
+			fmt.Printf("setup: server RSS %.1f MB, peak so far (VmHWM) %.1f MB\n", rss, hwm)
+		}
+	}
 	if o.setupOnly {
 		return nil
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -33,8 +34,15 @@ type MachineStats struct {
 	ServerCores   float64 `json:"server_cores"`
 	PostgresCores float64 `json:"postgres_cores"`
 	LoadgenCores  float64 `json:"loadgen_cores"`
-	OtherCores    float64 `json:"other_cores"`
-	LoadAvg       string  `json:"loadavg"`
+	// OtherCores is the busy time no process above accounts for:
+	// IRQCores (interrupts, softirqs: loopback networking), StealCores
+	// (taken by the hypervisor) and the other processes, of which
+	// TopOthers names the busiest.
+	OtherCores float64  `json:"other_cores"`
+	IRQCores   float64  `json:"irq_cores"`
+	StealCores float64  `json:"steal_cores"`
+	TopOthers  []string `json:"top_others,omitempty"`
+	LoadAvg    string   `json:"loadavg"`
 }
 
 // clockTicks is USER_HZ, the unit of /proc CPU times (100 on Linux).
@@ -48,15 +56,21 @@ type sampler struct {
 }
 
 type cpuSnapshot struct {
-	at              time.Time
-	total, busy     uint64
-	server, loadgen uint64
-	postgres        map[int]uint64
+	at                      time.Time
+	total, busy, irq, steal uint64
+	server, loadgen         uint64
+	postgres                map[int]uint64
+	others                  map[int]procTicks
+}
+
+type procTicks struct {
+	comm  string
+	ticks uint64
 }
 
 func snapshot(pid int) cpuSnapshot {
-	s := cpuSnapshot{at: time.Now(), postgres: map[int]uint64{}}
-	s.total, s.busy = machineTicks()
+	s := cpuSnapshot{at: time.Now(), postgres: map[int]uint64{}, others: map[int]procTicks{}}
+	s.total, s.busy, s.irq, s.steal = machineTicks()
 	if pid > 0 {
 		s.server = processTicks(pid)
 	}
@@ -64,11 +78,16 @@ func snapshot(pid int) cpuSnapshot {
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
 		comm, err := os.ReadFile(d + "/comm")
-		if err != nil || !bytes.HasPrefix(comm, []byte("postgres")) {
+		if err != nil {
 			continue
 		}
 		p, _ := strconv.Atoi(filepath.Base(d))
-		s.postgres[p] = processTicks(p)
+		switch {
+		case bytes.HasPrefix(comm, []byte("postgres")):
+			s.postgres[p] = processTicks(p)
+		case p != pid && p != os.Getpid():
+			s.others[p] = procTicks{strings.TrimSpace(string(comm)), processTicks(p)}
+		}
 	}
 	return s
 }
@@ -121,6 +140,8 @@ func startSampler(pid int, from, to time.Time) *sampler {
 		}
 		m.PostgresCores = cores(pg)
 		m.OtherCores = max(0, m.BusyCores-m.ServerCores-m.PostgresCores-m.LoadgenCores)
+		m.IRQCores, m.StealCores = cores(end.irq-begin.irq), cores(end.steal-begin.steal)
+		m.TopOthers = topOthers(begin, end, cores)
 		if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 			m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
 		}
@@ -190,22 +211,54 @@ func processTicks(pid int) uint64 {
 	return u + s
 }
 
-// machineTicks returns all and busy CPU time of the machine (/proc/stat).
-func machineTicks() (total, busy uint64) {
+// machineTicks returns the CPU time of the machine (/proc/stat): all,
+// busy, interrupts and softirqs, stolen by the hypervisor.
+func machineTicks() (total, busy, irq, steal uint64) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, 0
+		return 0, 0, 0, 0
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
+	// cpu user nice system idle iowait irq softirq steal
 	for i := 1; i < len(f) && i <= 8; i++ {
 		v, _ := strconv.ParseUint(f[i], 10, 64)
 		total += v
-		if i != 4 && i != 5 { // idle, iowait
-			busy += v
+		switch i {
+		case 4, 5: // idle, iowait
+			continue
+		case 6, 7:
+			irq += v
+		case 8:
+			steal += v
+		}
+		busy += v
+	}
+	return total, busy, irq, steal
+}
+
+// topOthers names the three other processes that used the most CPU.
+func topOthers(begin, end cpuSnapshot, cores func(uint64) float64) []string {
+	type use struct {
+		name  string
+		ticks uint64
+	}
+	byName := map[string]uint64{}
+	for p, e := range end.others {
+		byName[e.comm] += e.ticks - min(e.ticks, begin.others[p].ticks)
+	}
+	var all []use
+	for n, t := range byName {
+		if t > 0 {
+			all = append(all, use{n, t})
 		}
 	}
-	return total, busy
+	sort.Slice(all, func(i, j int) bool { return all[i].ticks > all[j].ticks })
+	var out []string
+	for i := 0; i < len(all) && i < 3; i++ {
+		out = append(out, fmt.Sprintf("%s %.2f", all[i].name, cores(all[i].ticks)))
+	}
+	return out
 }
 
 func countCPUs() int {

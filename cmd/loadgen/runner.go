@@ -42,6 +42,19 @@ type Result struct {
 	Unstarted int           `json:"unstarted,omitempty"`
 	Server    *ServerStats  `json:"server,omitempty"`
 	Machine   *MachineStats `json:"machine"`
+	// CPU time one login cost, ms: robust to other work on the machine,
+	// and the base of Capacity, the logins/s the machine's CPUs would
+	// carry if the server and PostgreSQL had them to themselves (the
+	// generator elsewhere).
+	CPUPerLogin *CPUPerLogin `json:"cpu_ms_per_login,omitempty"`
+}
+
+// CPUPerLogin splits the CPU time of one login, in ms.
+type CPUPerLogin struct {
+	Server   float64 `json:"server"`
+	Postgres float64 `json:"postgres"`
+	Loadgen  float64 `json:"loadgen"`
+	Capacity float64 `json:"capacity_logins_per_second"`
 }
 
 // Percentiles of a set of durations, in milliseconds.
@@ -77,7 +90,16 @@ type recorder struct {
 	kinds       map[string]int
 }
 
-func (r *recorder) add(total, wait time.Duration, times *[nSteps]time.Duration, err error, inWindow bool) {
+// add records one login: its latencies when measured (started inside the
+// window), and its completion when it ended inside the window, whenever
+// it started (throughput).
+func (r *recorder) add(total, wait time.Duration, times *[nSteps]time.Duration, err error, measured, endedInWindow bool) {
+	if err == nil && endedInWindow {
+		r.completed++
+	}
+	if !measured {
+		return
+	}
 	if err != nil {
 		r.errors++
 		if r.kinds == nil {
@@ -98,9 +120,6 @@ func (r *recorder) add(total, wait time.Duration, times *[nSteps]time.Duration, 
 	r.wait = append(r.wait, wait)
 	for i := range nSteps {
 		r.steps[i] = append(r.steps[i], times[i])
-	}
-	if inWindow {
-		r.completed++
 	}
 }
 
@@ -140,9 +159,7 @@ func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) 
 					}
 					err := g.login(ctx, a, &times)
 					done := time.Now()
-					if !start.Before(warmEnd) {
-						rec.add(done.Sub(start), 0, &times, err, !done.After(end))
-					}
+					rec.add(done.Sub(start), 0, &times, err, !start.Before(warmEnd), inWindow(done, warmEnd, end))
 				}
 			}()
 		}
@@ -182,9 +199,7 @@ func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) 
 					}
 					err := g.login(ctx, a, &times)
 					done := time.Now()
-					if !at.Before(warmEnd) {
-						rec.add(done.Sub(at), start.Sub(at), &times, err, !done.After(end))
-					}
+					rec.add(done.Sub(at), start.Sub(at), &times, err, !at.Before(warmEnd), inWindow(done, warmEnd, end))
 				}
 			}()
 		}
@@ -227,12 +242,22 @@ func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) 
 	for i := range nSteps {
 		res.Latency[stepNames[i]] = percentiles(all.steps[i])
 	}
+	if m := machine; m != nil && res.LoginsPerSecond > 0 && server != nil {
+		per := func(cores float64) float64 { return 1000 * cores / res.LoginsPerSecond }
+		c := &CPUPerLogin{Server: per(m.ServerCores), Postgres: per(m.PostgresCores), Loadgen: per(m.LoadgenCores)}
+		if spent := c.Server + c.Postgres; spent > 0 {
+			c.Capacity = 1000 * float64(m.CPUs) / spent
+		}
+		res.CPUPerLogin = c
+	}
 	if spec.rate > 0 {
 		w := percentiles(all.wait)
 		res.QueueWait = &w
 	}
 	return res, nil
 }
+
+func inWindow(t, from, to time.Time) bool { return !t.Before(from) && !t.After(to) }
 
 // Print writes the phase's figures as a table.
 func (r *Result) Print(w io.Writer) {
@@ -273,9 +298,15 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "server pid %d: RSS max %.1f MB, mean %.1f MB (VmHWM since start %.1f MB); CPU %.2f cores\n",
 			s.PID, s.RSSMaxMB, s.RSSMeanMB, s.HWMMB, s.CPUCores)
 	}
+	if c := r.CPUPerLogin; c != nil {
+		fmt.Fprintf(w, "CPU per login: server %.2f ms, postgres %.2f ms (loadgen %.2f ms) → %.0f logins/s if they had the %d CPUs to themselves\n",
+			c.Server, c.Postgres, c.Loadgen, c.Capacity, r.Machine.CPUs)
+	}
 	if m := r.Machine; m != nil {
-		fmt.Fprintf(w, "machine: %d CPUs %.0f%% busy (%.2f cores: server %.2f, postgres %.2f, loadgen %.2f, other %.2f); load average %s\n",
-			m.CPUs, m.BusyPercent, m.BusyCores, m.ServerCores, m.PostgresCores, m.LoadgenCores, m.OtherCores, m.LoadAvg)
+		fmt.Fprintf(w, "machine: %d CPUs %.0f%% busy (%.2f cores: server %.2f, postgres %.2f, loadgen %.2f, other %.2f",
+			m.CPUs, m.BusyPercent, m.BusyCores, m.ServerCores, m.PostgresCores, m.LoadgenCores, m.OtherCores)
+		fmt.Fprintf(w, " = irq %.2f + steal %.2f + processes [%s]); load average %s\n",
+			m.IRQCores, m.StealCores, strings.Join(m.TopOthers, ", "), m.LoadAvg)
 	}
 }
 
