@@ -18,23 +18,37 @@ var (
 // organisation at now: active, a member of it as aidant, habilitated, and
 // holding a TOTP. It is one indexed query, cheap enough for token time.
 func (d *Directory) CheckAidant(ctx context.Context, accountID, organisationID string, now time.Time) error {
-	var r struct {
-		Active           bool
-		HabilitatedUntil *time.Time
-		HasTOTP          bool
-		IsAidant         bool
-	}
-	err := d.db.Conn(ctx).Raw(`SELECT a.active, a.habilitated_until, a.totp_secret IS NOT NULL AS has_totp,
-			EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id AND m.organisation_id = ? AND m.role = 'aidant') AS is_aidant
-		FROM accounts a WHERE a.id = ?`, organisationID, accountID).Scan(&r).Error
-	switch {
-	case err != nil:
+	var f AidantFacts
+	err := d.db.Conn(ctx).Raw("SELECT "+AidantFactsColumns+" FROM accounts a WHERE a.id = ?", organisationID, accountID).Scan(&f).Error
+	if err != nil {
 		return fmt.Errorf("account: check aidant: %w", err)
-	case !r.Active:
+	}
+	return f.Check(now)
+}
+
+// AidantFacts are what decides whether an account may act as an aidant of
+// an organisation. AidantFactsColumns selects them from accounts a, its
+// one parameter being the organisation id, so that a caller on a hot path
+// can join them to its own query.
+type AidantFacts struct {
+	Active           bool
+	HabilitatedUntil *time.Time
+	HasTOTP          bool `gorm:"column:has_totp"`
+	IsAidant         bool
+}
+
+// AidantFactsColumns is the select list of AidantFacts (see there).
+const AidantFactsColumns = `a.active, a.habilitated_until, a.totp_secret IS NOT NULL AS has_totp,
+	EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id AND m.organisation_id = ? AND m.role = 'aidant') AS is_aidant`
+
+// Check applies the rules to the facts at now.
+func (f AidantFacts) Check(now time.Time) error {
+	switch {
+	case !f.Active:
 		return ErrInactive
-	case !r.IsAidant || r.HabilitatedUntil == nil || !now.Before(*r.HabilitatedUntil):
+	case !f.IsAidant || f.HabilitatedUntil == nil || !now.Before(*f.HabilitatedUntil):
 		return ErrNotHabilitated
-	case !r.HasTOTP:
+	case !f.HasTOTP:
 		return ErrNoTOTP
 	}
 	return nil

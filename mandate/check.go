@@ -3,11 +3,11 @@ package mandate
 import (
 	"context"
 	"fmt"
-
 	"time"
 
 	"github.com/google/uuid"
 
+	"procura/account"
 	"procura/problem"
 	"procura/usager"
 )
@@ -38,18 +38,34 @@ func (r *Registry) CheckUse(ctx context.Context, u Use) error {
 		return ErrOtherOrganisation
 	}
 	now := r.now()
-	var p permissionRow
-	res := r.db.Conn(ctx).Where("id = ?", u.PermissionID).Limit(1).Find(&p)
+	// One round trip: the permission and the aidant's facts.
+	var row struct {
+		OrganisationID      string
+		UsagerID            string
+		Procedure           string
+		ExpiresAt           time.Time
+		EndedAt             *time.Time
+		account.AidantFacts `gorm:"embedded"`
+	}
+	res := r.db.Conn(ctx).Raw(`SELECT p.organisation_id, p.usager_id, p.procedure, p.expires_at, p.ended_at, `+account.AidantFactsColumns+`
+		FROM permissions p JOIN accounts a ON a.id = ? WHERE p.id = ?`, u.OrganisationID, u.AidantID, u.PermissionID).Scan(&row)
 	if res.Error != nil {
 		return fmt.Errorf("mandate: check permission: %w", res.Error)
 	}
+	p := Permission{ExpiresAt: row.ExpiresAt, EndedAt: row.EndedAt}
 	switch {
-	case res.RowsAffected == 0, p.OrganisationID != u.OrganisationID, p.UsagerID != u.UsagerID:
+	case res.RowsAffected == 0:
+		// No such permission, or no such aidant: look again to tell which.
+		if err := r.directory.CheckAidant(ctx, u.AidantID, u.OrganisationID, now); err != nil {
+			return err
+		}
 		return ErrOtherOrganisation
-	case p.Procedure != u.Procedure, !p.permission().Usable(now):
+	case row.OrganisationID != u.OrganisationID, row.UsagerID != u.UsagerID:
+		return ErrOtherOrganisation
+	case row.Procedure != u.Procedure, !p.Usable(now):
 		return ErrPermissionUnusable
 	}
-	return r.directory.CheckAidant(ctx, u.AidantID, u.OrganisationID, now)
+	return row.AidantFacts.Check(now)
 }
 
 // Usable is a usager the aidant may act for, with the procedures they may
