@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -84,18 +83,12 @@ func normaliseProcedures(ids []string) ([]string, error) {
 		}
 		return ids, nil
 	}
-	var out []string
-	for _, p := range procedure.All() {
-		if slices.Contains(ids, p.ID) {
-			out = append(out, p.ID)
-		}
-	}
 	for _, id := range ids {
 		if _, ok := procedure.ByID(id); !ok {
 			return nil, invalid(fmt.Sprintf("Démarche inconnue : %q.", id))
 		}
 	}
-	return out, nil
+	return procedure.InOrder(ids), nil
 }
 
 // CreateOrganisation creates an organisation, with its audit entry.

@@ -154,13 +154,7 @@ func allowedProcedures(chosen, allowed []string) ([]string, error) {
 			return nil, ErrProcedure
 		}
 	}
-	var out []string
-	for _, p := range procedure.All() {
-		if slices.Contains(chosen, p.ID) {
-			out = append(out, p.ID)
-		}
-	}
-	return out, nil
+	return procedure.InOrder(chosen), nil
 }
 
 // record writes an audit entry of the mandate rules.
@@ -168,12 +162,4 @@ func (r *Registry) record(ctx context.Context, actor audit.Entry, action audit.A
 	e := actor
 	e.Action, e.MandateID, e.PermissionID, e.Procedure, e.Details = action, mandateID, permissionID, proc, details
 	return r.journal.Record(ctx, e)
-}
-
-func procedureIDs() []string {
-	var ids []string
-	for _, p := range procedure.All() {
-		ids = append(ids, p.ID)
-	}
-	return ids
 }

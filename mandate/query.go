@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"procura/db"
+	"procura/procedure"
 	"procura/usager"
 )
 
@@ -78,7 +79,7 @@ func (r *Registry) withPermissions(ctx context.Context, rows []mandateRow) ([]Ma
 		out[i].Permissions = append(out[i].Permissions, p.permission())
 	}
 	for i := range out {
-		slices.SortFunc(out[i].Permissions, func(a, b Permission) int { return catalogueRank(a.Procedure) - catalogueRank(b.Procedure) })
+		slices.SortFunc(out[i].Permissions, func(a, b Permission) int { return procedure.Rank(a.Procedure) - procedure.Rank(b.Procedure) })
 	}
 	return out, nil
 }
@@ -168,13 +169,4 @@ func (r *Registry) MandatesOfUsager(ctx context.Context, usagerID string) ([]Man
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-func catalogueRank(id string) int {
-	for i, p := range procedureIDs() {
-		if p == id {
-			return i
-		}
-	}
-	return len(id) + 100
 }

@@ -2,6 +2,8 @@
 // can cover (DESIGN.md §4).
 package procedure
 
+import "slices"
+
 // Procedure is one of the fixed démarche categories a mandate can cover.
 type Procedure struct {
 	ID string
@@ -77,4 +79,25 @@ func ByRequest(s string) (Procedure, bool) {
 		}
 	}
 	return Procedure{}, false
+}
+
+// Rank is the position of id in the catalogue; unknown ids come last.
+func Rank(id string) int {
+	for i, p := range procedures {
+		if p.ID == id {
+			return i
+		}
+	}
+	return len(procedures)
+}
+
+// InOrder returns the known ids among ids, once each, in catalogue order.
+func InOrder(ids []string) []string {
+	var out []string
+	for _, p := range procedures {
+		if slices.Contains(ids, p.ID) {
+			out = append(out, p.ID)
+		}
+	}
+	return out
 }

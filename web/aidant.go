@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"procura/account"
+	"procura/mandate"
 	"procura/procedure"
 	"procura/templates"
 )
@@ -133,10 +134,10 @@ func organisationView(o account.Organisation) templates.OrganisationView {
 	return templates.OrganisationView{ID: o.ID, Name: o.Name, SIRET: o.SIRET}
 }
 
-// paris is the time zone dates are shown in (time/tzdata is embedded by
-// cmd/procura, so it loads on minimal images too).
+// paris is the time zone dates are shown in (mandate.Paris; cmd/procura
+// embeds time/tzdata, so the fallback is for test binaries without it).
 var paris = sync.OnceValue(func() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
+	if loc, err := mandate.Paris(); err == nil {
 		return loc
 	}
 	return time.FixedZone("CET", 3600)
