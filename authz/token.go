@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -98,8 +99,8 @@ func (p *Provider) writeTokenError(ctx context.Context, w http.ResponseWriter, a
 	if errors.Is(err, fosite.ErrJTIKnown) {
 		err = fosite.ErrInvalidClient.WithHint("The client assertion was already used (jti).")
 	}
-	if fosite.ErrorToRFC6749Error(err).CodeField >= http.StatusInternalServerError {
-		p.logInternal(ctx, "authz: token", err)
+	if rfc := fosite.ErrorToRFC6749Error(err); rfc.CodeField >= http.StatusInternalServerError {
+		p.logInternal(ctx, "authz: token", fmt.Errorf("%w: %s", err, rfc.DebugField))
 	}
 	if errors.Is(err, fosite.ErrInvalidClient) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="procura"`)
