@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -146,7 +147,7 @@ func (e *env) userinfo(t *testing.T, access string) int {
 // and returns its id and secret; the provider's signing keys are made.
 func (e *env) newServiceWithSecret(procedures ...string) (string, string) {
 	e.t.Helper()
-	id := "budget-service"
+	id := fmt.Sprintf("service-%d", time.Now().UnixNano())
 	_, secret, err := e.oauth.CreateClient(context.Background(), authz.ClientRegistration{ID: id, Name: "Caisse démo",
 		RedirectURIs: []string{serviceCallback}, Procedures: procedures})
 	if err != nil {
