@@ -345,7 +345,7 @@ func (d *Directory) SwitchOrganisation(ctx context.Context, accountID, fromOrg, 
 }
 
 // Deactivate stops an account: it can no longer sign in, and its sessions
-// end at once (their rows are deleted in the same transaction).
+// end at once (through Sessions, in the same transaction).
 func (d *Directory) Deactivate(ctx context.Context, actor Actor, accountID string) error {
 	return d.setActive(ctx, actor, accountID, false)
 }
@@ -373,11 +373,11 @@ func (d *Directory) setActive(ctx context.Context, actor Actor, accountID string
 		details := map[string]string{}
 		if !active {
 			action = audit.ActionAccountDeactivated
-			res := conn.Exec("DELETE FROM web_sessions WHERE account_id = ?", accountID)
-			if res.Error != nil {
-				return fmt.Errorf("account: end sessions: %w", res.Error)
+			ended, err := d.sessions.EndAccountSessions(ctx, accountID)
+			if err != nil {
+				return fmt.Errorf("account: end sessions: %w", err)
 			}
-			details["sessions_ended"] = fmt.Sprint(res.RowsAffected)
+			details["sessions_ended"] = fmt.Sprint(ended)
 		}
 		return d.record(ctx, actor, action, accountID, "", details)
 	})

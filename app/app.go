@@ -40,6 +40,9 @@ type App struct {
 	Directory *account.Directory
 	Usagers   *usager.Registry
 	Keys      *keyring.Keyring
+	// Sessions is the store of web sessions; deactivating an account ends
+	// its sessions through it.
+	Sessions *web.SessionStore
 	Mandates  *mandate.Registry
 	// OAuth is the OpenID Provider's storage; mandates revoke its tokens.
 	OAuth *authz.Store
@@ -94,7 +97,8 @@ func (a *App) ensureKeys(ctx context.Context) error {
 // what the operator commands need.
 func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {
 	j := audit.New(d, now)
-	dir, err := account.NewDirectory(d, j, cfg.MasterKey, now)
+	sessions := web.NewSessionStore(d, now, webSettings(cfg))
+	dir, err := account.NewDirectory(d, j, cfg.MasterKey, sessions, now)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +111,7 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 		return nil, err
 	}
 	oauth := authz.NewStore(d, now)
-	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys,
+	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
 		OAuth: oauth, Mandates: mandate.New(d, j, dir, keys, oauth, now)}, nil
 }
 
@@ -140,20 +144,24 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	}
 	a.Web, err = web.New(web.Deps{
 		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates,
-		Provider: provider, Logger: logger, Now: now,
-		Settings: web.Settings{
-			BaseURL:            cfg.BaseURL,
-			SecureCookies:      cfg.SecureCookies(),
-			SessionIdleTimeout: cfg.SessionIdleTimeout,
-			SessionMaxAge:      cfg.SessionMaxAge,
-			MaxBodyBytes:       cfg.MaxBodyBytes,
-			TrustProxyHeaders:  cfg.TrustProxyHeaders,
-		},
+		Provider: provider, Sessions: a.Sessions, Logger: logger, Now: now, Settings: webSettings(cfg),
 	})
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// webSettings are the web server's knobs from the configuration.
+func webSettings(cfg config.Config) web.Settings {
+	return web.Settings{
+		BaseURL:            cfg.BaseURL,
+		SecureCookies:      cfg.SecureCookies(),
+		SessionIdleTimeout: cfg.SessionIdleTimeout,
+		SessionMaxAge:      cfg.SessionMaxAge,
+		MaxBodyBytes:       cfg.MaxBodyBytes,
+		TrustProxyHeaders:  cfg.TrustProxyHeaders,
+	}
 }
 
 // newProvider composes the OpenID Provider on the app's store, keys and

@@ -25,6 +25,7 @@ import (
 	"procura/mandate"
 	"procura/problem"
 	"procura/usager"
+	"procura/web"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -59,7 +60,7 @@ func newFixture(t testing.TB, d *db.DB) *fixture {
 	c := &clock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
 	j := audit.New(d, c.Now)
 	key := bytes.Repeat([]byte{4}, 32)
-	dir, err := account.NewDirectory(d, j, key, c.Now)
+	dir, err := account.NewDirectory(d, j, key, web.NewSessionStore(d, c.Now, web.Settings{SessionIdleTimeout: time.Hour, SessionMaxAge: time.Hour}), c.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

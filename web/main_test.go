@@ -108,7 +108,8 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	}
 	e := &env{t: t, db: d, clock: &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
 	journal := audit.New(d, e.clock.Now)
-	dir, err := account.NewDirectory(d, journal, bytes.Repeat([]byte{7}, 32), e.clock.Now)
+	sessions := NewSessionStore(d, e.clock.Now, settings)
+	dir, err := account.NewDirectory(d, journal, bytes.Repeat([]byte{7}, 32), sessions, e.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	e.oauth, e.provider = oauth, provider
 	e.srv, err = New(Deps{
 		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Provider: provider,
-		Now: e.clock.Now, Settings: settings,
+		Sessions: sessions, Now: e.clock.Now, Settings: settings,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

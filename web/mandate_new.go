@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -164,15 +163,12 @@ func (s *Server) mandateUsagerIdentified(w http.ResponseWriter, r *http.Request,
 		s.identificationFailed(w, r, purposeMandate, err)
 		return
 	}
-	err = s.db.InTx(r.Context(), func(ctx context.Context) error {
-		u, err := s.usagers.Identify(ctx, audit.ActorAidant, c.Account.ID, id, usager.ContextMandate)
-		d.UsagerID, d.IDToken, d.IDTokenSHA256 = u.ID, ev.IDToken, ev.IDTokenSHA256
-		return err
-	})
+	u, err := s.usagers.Identify(r.Context(), audit.ActorAidant, c.Account.ID, id, usager.ContextMandate)
 	if err != nil {
 		s.identificationFailed(w, r, purposeMandate, err)
 		return
 	}
+	d.UsagerID, d.IDToken, d.IDTokenSHA256 = u.ID, ev.IDToken, ev.IDTokenSHA256
 	if err := s.saveDraft(w, r, d); err != nil {
 		s.serveError(w, r, err)
 		return

@@ -54,6 +54,9 @@ type Deps struct {
 	FranceConnect *franceconnect.Client
 	Usagers       *usager.Registry
 	Mandates      *mandate.Registry
+	// Sessions is the session store, NewSessionStore(DB, Now, Settings):
+	// made before the server because account ends sessions through it.
+	Sessions *SessionStore
 	// Provider is the OpenID Provider whose pages (authorization, choice,
 	// logout) the server shows and whose endpoints it mounts.
 	Provider *authz.Provider
@@ -114,7 +117,7 @@ func New(deps Deps) (*Server, error) {
 		now:           deps.Now,
 		settings:      deps.Settings,
 		hsts:          u.Scheme == "https",
-		sessions:      NewSessionStore(deps.DB, deps.Now, deps.Settings),
+		sessions:      deps.Sessions,
 		cop:           http.NewCrossOriginProtection(),
 	}
 	if s.static, err = loadStaticFiles(static.FS); err != nil {
@@ -145,6 +148,9 @@ func (d Deps) check() error {
 	}
 	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil || d.Provider == nil {
 		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers, Deps.Mandates and Deps.Provider are required"))
+	}
+	if d.Sessions == nil {
+		errs = append(errs, errors.New("web: Deps.Sessions is required"))
 	}
 	if d.Logger == nil {
 		errs = append(errs, errors.New("web: Deps.Logger is required"))

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"procura/audit"
 	"procura/franceconnect"
 	"procura/templates"
-	"procura/usager"
 )
 
 // Session keys of a FranceConnect identification in progress. The flow
@@ -117,16 +115,7 @@ func (s *Server) handleFranceConnectCallback(w http.ResponseWriter, r *http.Requ
 // fresh session id, and ends their FranceConnect session: the provider
 // sends the browser back to /franceconnect/deconnexion, then to the space.
 func (s *Server) usagerIdentified(w http.ResponseWriter, r *http.Request, id franceconnect.Identity, ev franceconnect.Evidence) {
-	var u usager.Usager
-	err := s.db.InTx(r.Context(), func(ctx context.Context) error {
-		var err error
-		u, err = s.usagers.Identify(ctx, audit.ActorUsager, "", id, usager.ContextUsagerSpace)
-		if err != nil {
-			return err
-		}
-		return s.sessions.RotateUsager(w, r.WithContext(ctx), u.ID)
-	})
-	if err != nil {
+	if _, err := s.usagers.SignIn(r.Context(), id, s.sessions.of(w, r)); err != nil {
 		s.identificationFailed(w, r, purposeUsagerSpace, err)
 		return
 	}
@@ -184,11 +173,7 @@ func (s *Server) handleFranceConnectLogoutReturn(w http.ResponseWriter, r *http.
 // personal data) and shows why in French.
 func (s *Server) identificationFailed(w http.ResponseWriter, r *http.Request, purpose string, cause error) {
 	reason := franceconnect.Reason(cause)
-	err := s.db.InTx(r.Context(), func(ctx context.Context) error {
-		return s.journal.Record(ctx, audit.Entry{Action: audit.ActionUsagerIdentificationFailed, ActorKind: audit.ActorAnonymous,
-			Details: map[string]string{"reason": reason, "purpose": purpose}})
-	})
-	if err != nil {
+	if err := s.usagers.RecordIdentificationFailure(r.Context(), reason, purpose); err != nil {
 		s.serveError(w, r, errors.Join(cause, err))
 		return
 	}
@@ -207,17 +192,12 @@ func (s *Server) identificationFailed(w http.ResponseWriter, r *http.Request, pu
 // handleUsagerSignOut ends the usager's session, with its audit entry.
 func (s *Server) handleUsagerSignOut(w http.ResponseWriter, r *http.Request) {
 	id, err := s.sessions.UsagerID(r)
-	signedIn := err == nil
-	err = s.db.InTx(r.Context(), func(ctx context.Context) error {
-		if err := s.sessions.Destroy(w, r.WithContext(ctx)); err != nil {
-			return err
-		}
-		if !signedIn {
-			return nil
-		}
-		return s.journal.Record(ctx, audit.Entry{Action: audit.ActionSessionEnded, ActorKind: audit.ActorUsager, ActorID: id,
-			UsagerID: id, Details: map[string]string{"reason": "sign_out"}})
-	})
+	switch {
+	case errors.Is(err, ErrNotSignedIn):
+		err = s.sessions.Destroy(w, r)
+	case err == nil:
+		err = s.usagers.EndSession(r.Context(), id, "sign_out", s.sessions.of(w, r))
+	}
 	if err != nil {
 		s.serveError(w, r, err)
 		return
