@@ -43,10 +43,12 @@ type App struct {
 	// Sessions is the store of web sessions; deactivating an account ends
 	// its sessions through it.
 	Sessions *web.SessionStore
-	Mandates  *mandate.Registry
+	Mandates *mandate.Registry
 	// OAuth is the OpenID Provider's storage; mandates revoke its tokens.
 	OAuth *authz.Store
-	Web   *web.Server
+	// Clients registers and disables services, with their audit entries.
+	Clients *authz.Clients
+	Web     *web.Server
 	// FCSandbox is the FranceConnect-like provider `procura dev` mounts at
 	// /fc-sandbox, and DemoService the service it mounts at /demo-service;
 	// nil otherwise.
@@ -112,7 +114,7 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 	}
 	oauth := authz.NewStore(d, now)
 	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
-		OAuth: oauth, Mandates: mandate.New(d, j, dir, keys, oauth, now)}, nil
+		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandate.New(d, j, dir, keys, oauth, now)}, nil
 }
 
 func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {
