@@ -75,7 +75,7 @@ func newFixture(t testing.TB, d *db.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, d: d, clock: c, dir: dir, usagers: usagers, mandates: mandate.New(d, j, dir, keys, nil, c.Now)}
+	f := &fixture{t: t, d: d, clock: c, dir: dir, usagers: usagers, mandates: mandate.New(d, j, dir, usagers, keys, nil, c.Now)}
 	f.org = f.newOrg("France Services d'Ambert", "papiers", "social", "logement", "argent")
 	f.aidant = f.newAidant(f.org)
 	return f

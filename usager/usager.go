@@ -114,6 +114,16 @@ func (reg *Registry) Get(ctx context.Context, id string) (Usager, error) {
 	return r.usager(), nil
 }
 
+// Exists reports whether a usager with this pseudonym was identified (and
+// not purged since), in ctx's transaction if any.
+func (reg *Registry) Exists(ctx context.Context, id string) (bool, error) {
+	var n int64
+	if err := reg.db.Conn(ctx).Model(&row{}).Where("id = ?", id).Limit(1).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("usager: exists: %w", err)
+	}
+	return n > 0, nil
+}
+
 // Context says why a usager was identified, for the journal.
 type Context string
 

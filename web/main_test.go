@@ -125,7 +125,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	}
 	e.keys = keys
 	oauth := authz.NewStore(d, e.clock.Now)
-	mandates := mandate.New(d, journal, dir, keys, oauth, e.clock.Now)
+	mandates := mandate.New(d, journal, dir, usagers, keys, oauth, e.clock.Now)
 	provider, err := authz.NewProvider(authz.ProviderConfig{
 		Issuer: e.ts.URL, Store: oauth, Keys: authz.KeyringKeys(keys), Journal: journal, DB: d, Now: e.clock.Now,
 		Permissions: authz.MandatePermissions{Mandates: mandates}, Usagers: authz.UsagerIdentities{Usagers: usagers},
