@@ -28,8 +28,9 @@ func (u UsagerIdentities) UsagerIdentity(ctx context.Context, usagerID string) (
 	if err != nil {
 		return Identity{}, err
 	}
-	return Identity{GivenName: x.GivenName, FamilyName: x.FamilyName, Birthdate: x.Birthdate, Gender: x.Gender,
-		Birthplace: x.Birthplace, Birthcountry: x.Birthcountry, Email: x.Email, PreferredUsername: x.PreferredUsername}, nil
+	// identity.Claims has Identity's fields in Identity's order: one
+	// converts into the other.
+	return Identity(x.Claims), nil
 }
 
 var (

@@ -20,7 +20,7 @@ import (
 	"procura/audit"
 	"procura/db"
 	"procura/db/dbtest"
-	"procura/franceconnect"
+	"procura/identity"
 	"procura/keyring"
 	"procura/mandate"
 	"procura/problem"
@@ -113,10 +113,10 @@ func (f *fixture) newAidant(org account.Organisation) account.Created {
 
 func (f *fixture) newUsager() usager.Usager {
 	f.t.Helper()
-	u, err := f.usagers.Identify(context.Background(), audit.ActorAidant, f.aidant.Account.ID, franceconnect.Identity{
+	u, err := f.usagers.Identify(context.Background(), audit.ActorAidant, f.aidant.Account.ID, identity.Identity{
 		Issuer: "https://fc.example/api/v2", Sub: fmt.Sprintf("sub-%d-%d", seq.Add(1), time.Now().UnixNano()),
-		GivenName: "Élodie", FamilyName: "D'Arcy", Birthdate: "1962-00-00", Gender: "female", Birthplace: "75056",
-		Birthcountry: "99100", Email: "elodie@example.fr"}, usager.ContextMandate)
+		Claims: identity.Claims{GivenName: "Élodie", FamilyName: "D'Arcy", Birthdate: "1962-00-00", Gender: "female",
+			Birthplace: "75056", Birthcountry: "99100", Email: "elodie@example.fr"}}, usager.ContextMandate)
 	if err != nil {
 		f.t.Fatal(err)
 	}

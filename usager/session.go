@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"procura/audit"
-	"procura/franceconnect"
+	"procura/identity"
 )
 
 // Session is the web session of the request being served, as the usager's
@@ -21,7 +21,7 @@ type Session interface {
 
 // SignIn records the usager's own identification (Identify, for the usager
 // space) and signs them in to s, in one transaction.
-func (reg *Registry) SignIn(ctx context.Context, id franceconnect.Identity, s Session) (Usager, error) {
+func (reg *Registry) SignIn(ctx context.Context, id identity.Identity, s Session) (Usager, error) {
 	var u Usager
 	err := reg.db.InTx(ctx, func(ctx context.Context) error {
 		var err error

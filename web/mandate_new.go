@@ -10,6 +10,7 @@ import (
 	"procura/account"
 	"procura/audit"
 	"procura/franceconnect"
+	"procura/identity"
 	"procura/mandate"
 	"procura/problem"
 	"procura/procedure"
@@ -153,7 +154,7 @@ func (s *Server) loadDraft(r *http.Request, c caller) (mandateDraft, error) {
 // mandateUsagerIdentified continues the creation after FranceConnect: the
 // usager is recorded (by the aidant) and attached to the draft with the
 // evidence, then the FranceConnect session is ended and the recap shown.
-func (s *Server) mandateUsagerIdentified(w http.ResponseWriter, r *http.Request, id franceconnect.Identity, ev franceconnect.Evidence) {
+func (s *Server) mandateUsagerIdentified(w http.ResponseWriter, r *http.Request, id identity.Identity, ev franceconnect.Evidence) {
 	c, ok := s.requireAidant(w, r)
 	if !ok {
 		return

@@ -8,6 +8,7 @@ import (
 
 	"procura/audit"
 	"procura/franceconnect"
+	"procura/identity"
 	"procura/templates"
 )
 
@@ -96,16 +97,16 @@ func (s *Server) handleFranceConnectCallback(w http.ResponseWriter, r *http.Requ
 		s.serveError(w, r, err)
 		return
 	}
-	identity, evidence, err := s.franceConnect.Complete(r.Context(), flow, r.URL.Query())
+	id, evidence, err := s.franceConnect.Complete(r.Context(), flow, r.URL.Query())
 	if err != nil {
 		s.identificationFailed(w, r, purpose, err)
 		return
 	}
 	switch purpose {
 	case purposeUsagerSpace:
-		s.usagerIdentified(w, r, identity, evidence)
+		s.usagerIdentified(w, r, id, evidence)
 	case purposeMandate:
-		s.mandateUsagerIdentified(w, r, identity, evidence)
+		s.mandateUsagerIdentified(w, r, id, evidence)
 	default:
 		s.identificationFailed(w, r, purpose, franceconnect.ErrState)
 	}
@@ -114,7 +115,7 @@ func (s *Server) handleFranceConnectCallback(w http.ResponseWriter, r *http.Requ
 // usagerIdentified records the usager, signs them in to their space on a
 // fresh session id, and ends their FranceConnect session: the provider
 // sends the browser back to /franceconnect/deconnexion, then to the space.
-func (s *Server) usagerIdentified(w http.ResponseWriter, r *http.Request, id franceconnect.Identity, ev franceconnect.Evidence) {
+func (s *Server) usagerIdentified(w http.ResponseWriter, r *http.Request, id identity.Identity, ev franceconnect.Evidence) {
 	if _, err := s.usagers.SignIn(r.Context(), id, s.sessions.of(w, r)); err != nil {
 		s.identificationFailed(w, r, purposeUsagerSpace, err)
 		return
