@@ -134,7 +134,7 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	// served by this very process once it listens).
 	fc, err := franceconnect.New(context.Background(), franceconnect.Config{
 		Issuer: cfg.FranceConnect.Issuer, ClientID: cfg.FranceConnect.ClientID, ClientSecret: cfg.FranceConnect.ClientSecret,
-		RedirectURI: cfg.BaseURL + FranceConnectCallbackPath, PostLogoutRedirectURI: cfg.BaseURL + FranceConnectLogoutPath,
+		RedirectURI: cfg.BaseURL + web.PathFranceConnectCallback, PostLogoutRedirectURI: cfg.BaseURL + web.PathFranceConnectLogout,
 		Now: now,
 	})
 	if err != nil {

@@ -25,7 +25,7 @@ type caller struct {
 func (s *Server) loadCaller(w http.ResponseWriter, r *http.Request) (caller, bool) {
 	accountID, err := s.sessions.AccountID(r)
 	if errors.Is(err, ErrNotSignedIn) {
-		http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+		http.Redirect(w, r, PathSignIn, http.StatusSeeOther)
 		return caller{}, false
 	}
 	if err != nil {
@@ -127,7 +127,7 @@ func (s *Server) handleSwitchOrganisation(w http.ResponseWriter, r *http.Request
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/aidant?organisation=changee", http.StatusSeeOther)
+	http.Redirect(w, r, PathAidantHome+"?organisation=changee", http.StatusSeeOther)
 }
 
 func organisationView(o account.Organisation) templates.OrganisationView {

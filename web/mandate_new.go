@@ -174,7 +174,7 @@ func (s *Server) mandateUsagerIdentified(w http.ResponseWriter, r *http.Request,
 		s.serveError(w, r, err)
 		return
 	}
-	s.endFranceConnectSession(w, r, ev.IDToken, "/aidant/mandats/recapitulatif")
+	s.endFranceConnectSession(w, r, ev.IDToken, PathMandateRecap)
 }
 
 // handleMandateRecapPage shows the recap, the text, the consent and the
@@ -263,5 +263,5 @@ func (s *Server) handleMandateSign(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/aidant/mandats/"+m.ID+"?cree=1", http.StatusSeeOther)
+	http.Redirect(w, r, PathMandate(m.ID)+"?cree=1", http.StatusSeeOther)
 }

@@ -35,7 +35,7 @@ func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 	// (prompt=login, max_age): the form is then shown anyway.
 	reauth := r.URL.Query().Get("service") == "1" && s.hasPendingAuthorize(r)
 	if _, err := s.sessions.AccountID(r); err == nil && !reauth {
-		http.Redirect(w, r, "/aidant", http.StatusSeeOther)
+		http.Redirect(w, r, PathAidantHome, http.StatusSeeOther)
 		return
 	}
 	tok, err := s.sessions.CSRFToken(w, r)
@@ -82,9 +82,9 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 // pending request, or the aidant's home.
 func (s *Server) afterSignIn(r *http.Request) string {
 	if s.hasPendingAuthorize(r) {
-		return "/oidc/choix"
+		return PathChoice
 	}
-	return "/aidant"
+	return PathAidantHome
 }
 
 // signInRefused shows the form again with the refusal's safe message; the
@@ -127,7 +127,7 @@ func (s *Server) beginPendingEnrolment(w http.ResponseWriter, r *http.Request, a
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/connexion/totp", http.StatusSeeOther)
+	http.Redirect(w, r, PathEnrol, http.StatusSeeOther)
 }
 
 var errNoPendingEnrolment = problem.New(problem.Unauthorized,

@@ -12,7 +12,7 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/connexion?fin=1", http.StatusSeeOther)
+	http.Redirect(w, r, PathSignIn+"?fin=1", http.StatusSeeOther)
 }
 
 // endAidantSession ends the session of the signed-in account (aidant or

@@ -28,7 +28,7 @@ const purposeUsagerSpace = "usager_space"
 // goes straight in.
 func (s *Server) handleUsagerLanding(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.sessions.UsagerID(r); err == nil {
-		http.Redirect(w, r, "/usager/espace", http.StatusSeeOther)
+		http.Redirect(w, r, PathUsagerSpace, http.StatusSeeOther)
 		return
 	}
 	tok, err := s.sessions.CSRFToken(w, r)
@@ -120,7 +120,7 @@ func (s *Server) usagerIdentified(w http.ResponseWriter, r *http.Request, id ide
 		s.identificationFailed(w, r, purposeUsagerSpace, err)
 		return
 	}
-	s.endFranceConnectSession(w, r, ev.IDToken, "/usager/espace")
+	s.endFranceConnectSession(w, r, ev.IDToken, PathUsagerSpace)
 }
 
 // endFranceConnectSession sends the browser to the provider's logout, which
@@ -165,7 +165,7 @@ func (s *Server) handleFranceConnectLogoutReturn(w http.ResponseWriter, r *http.
 		return
 	}
 	if want == "" || r.URL.Query().Get("state") != want || next == "" {
-		next = "/usager"
+		next = PathUsagerLanding
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -180,9 +180,9 @@ func (s *Server) identificationFailed(w http.ResponseWriter, r *http.Request, pu
 	}
 	s.log.Warn("identification failed", "reason", reason, "err", cause, "request_id", audit.RequestID(r.Context()))
 	view := errorViewOf(cause)
-	retry := "/usager"
+	retry := PathUsagerLanding
 	if purpose == purposeMandate {
-		retry = "/aidant/mandats/nouveau"
+		retry = PathMandateNew
 	}
 	s.render(w, r, view.status, &templates.IdentificationErrorPage{
 		Layout:  templates.Layout{Title: "Identification non aboutie"},
@@ -203,7 +203,7 @@ func (s *Server) handleUsagerSignOut(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/usager?fin=1", http.StatusSeeOther)
+	http.Redirect(w, r, PathUsagerLanding+"?fin=1", http.StatusSeeOther)
 }
 
 var frenchMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
