@@ -48,6 +48,7 @@ type session struct {
 	mu        sync.Mutex
 	begun     []account.SignedIn
 	ended     int
+	switched  []string
 	outsideTx int
 	fail      error
 }
@@ -59,6 +60,16 @@ func (s *session) BeginAccount(ctx context.Context, in account.SignedIn) error {
 		s.outsideTx++
 	}
 	s.begun = append(s.begun, in)
+	return s.fail
+}
+
+func (s *session) SwitchOrganisation(ctx context.Context, organisationID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !db.InTransaction(ctx) {
+		s.outsideTx++
+	}
+	s.switched = append(s.switched, organisationID)
 	return s.fail
 }
 
@@ -486,12 +497,15 @@ func TestSwitchOrganisation(t *testing.T) {
 		if err != nil || len(ms) != 2 {
 			t.Fatalf("memberships = %v, %v", ms, err)
 		}
-		m, err := f.dir.SwitchOrganisation(ctx, c.Account.ID, f.org.ID, second.ID)
+		m, err := f.dir.SwitchOrganisation(ctx, c.Account.ID, f.org.ID, second.ID, f.session)
 		if err != nil || m.Organisation.ID != second.ID || !m.Has(account.RoleManager) {
 			t.Fatalf("switch = %+v, %v", m, err)
 		}
-		if _, err := f.dir.SwitchOrganisation(ctx, c.Account.ID, second.ID, stranger.ID); !errors.Is(err, account.ErrNotMember) {
+		if _, err := f.dir.SwitchOrganisation(ctx, c.Account.ID, second.ID, stranger.ID, f.session); !errors.Is(err, account.ErrNotMember) {
 			t.Errorf("switch to a stranger organisation: err = %v", err)
+		}
+		if fmt.Sprint(f.session.switched) != fmt.Sprint([]string{second.ID}) || f.session.outsideTx != 0 {
+			t.Errorf("session switched to %v (%d calls outside a transaction), want only %s", f.session.switched, f.session.outsideTx, second.ID)
 		}
 		got := f.actions(t, c.Account.ID)
 		if fmt.Sprint(got) != fmt.Sprint([]audit.Action{audit.ActionOrganisationSwitch, audit.ActionCrossOrganisationRefused}) {

@@ -16,6 +16,9 @@ type Session interface {
 	// BeginAccount moves the session to a fresh id (no id seen before
 	// sign-in survives it) and signs s.AccountID in, in ctx's transaction.
 	BeginAccount(ctx context.Context, s SignedIn) error
+	// SwitchOrganisation makes organisationID the organisation the
+	// signed-in account works for, in ctx's transaction.
+	SwitchOrganisation(ctx context.Context, organisationID string) error
 	// End deletes the session, in ctx's transaction.
 	End(ctx context.Context) error
 }

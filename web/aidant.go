@@ -112,18 +112,9 @@ func (s *Server) handleSwitchOrganisation(w http.ResponseWriter, r *http.Request
 	if !ok {
 		return
 	}
-	m, err := s.directory.SwitchOrganisation(r.Context(), c.Account.ID, c.Current.Organisation.ID, form.Get("organisation_id"))
+	_, err = s.directory.SwitchOrganisation(r.Context(), c.Account.ID, c.Current.Organisation.ID, form.Get("organisation_id"),
+		s.sessions.of(w, r))
 	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	sess, err := s.sessions.Session(r)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	sess.Values[keyOrganisationID] = m.Organisation.ID
-	if err := s.sessions.Save(r, w, sess); err != nil {
 		s.serveError(w, r, err)
 		return
 	}

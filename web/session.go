@@ -164,6 +164,17 @@ func (rs requestSession) BeginAccount(ctx context.Context, in account.SignedIn) 
 	return rs.st.Rotate(rs.w, rs.r.WithContext(ctx), in.AccountID)
 }
 
+// SwitchOrganisation makes organisationID the signed-in account's current
+// organisation.
+func (rs requestSession) SwitchOrganisation(ctx context.Context, organisationID string) error {
+	s, err := rs.st.Session(rs.r)
+	if err != nil {
+		return err
+	}
+	s.Values[keyOrganisationID] = organisationID
+	return rs.st.Save(rs.r.WithContext(ctx), rs.w, s)
+}
+
 // BeginUsager signs a usager in to their space on a fresh session id.
 func (rs requestSession) BeginUsager(ctx context.Context, usagerID string) error {
 	return rs.st.RotateUsager(rs.w, rs.r.WithContext(ctx), usagerID)
