@@ -170,6 +170,3 @@ func (d Deps) check() error {
 
 // Handler is the whole server: middleware around the route table.
 func (s *Server) Handler() http.Handler { return s.handler }
-
-// Sessions is the session store, for the periodic PurgeExpired.
-func (s *Server) Sessions() *SessionStore { return s.sessions }
