@@ -58,12 +58,13 @@ func (d *Directory) EndSession(ctx context.Context, accountID, organisationID, r
 	})
 }
 
-// beginSession signs a into s, in its first organisation, and records the
-// sign-in with method, in ctx's transaction.
+// beginSession signs the account into s, in its first organisation, and
+// records the sign-in with method (and that organisation), in ctx's
+// transaction.
 func (d *Directory) beginSession(ctx context.Context, accountID string, ms []Membership, method string, s Session) error {
 	in := SignedIn{AccountID: accountID, OrganisationID: firstOrganisation(ms), AuthTime: d.now()}
 	actor := Actor{Kind: actorKind(ms, in.OrganisationID), ID: accountID}
-	if err := d.record(ctx, actor, audit.ActionSignIn, accountID, "", map[string]string{"method": method}); err != nil {
+	if err := d.record(ctx, actor, audit.ActionSignIn, accountID, in.OrganisationID, map[string]string{"method": method}); err != nil {
 		return err
 	}
 	return s.BeginAccount(ctx, in)
