@@ -245,7 +245,7 @@ func (d *Directory) AccountByEmail(ctx context.Context, email string) (Account, 
 
 func (d *Directory) accountRow(ctx context.Context, where string, arg string) (accountRow, error) {
 	if where == "id = ?" {
-		if _, err := uuid.Parse(arg); err != nil {
+		if !db.IsUUID(arg) {
 			return accountRow{}, ErrAccountNotFound
 		}
 	}

@@ -132,7 +132,7 @@ func (d *Directory) CreateOrganisation(ctx context.Context, actor Actor, in NewO
 
 // Organisation returns the organisation with this id.
 func (d *Directory) Organisation(ctx context.Context, id string) (Organisation, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !db.IsUUID(id) {
 		return Organisation{}, ErrOrgNotFound
 	}
 	var r organisationRow

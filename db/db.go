@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
@@ -238,4 +239,16 @@ func NotFound(err error) error {
 		return ErrNotFound
 	}
 	return err
+}
+
+// IsUUID reports whether s is a UUID in its canonical 36-character form,
+// the only one Procura writes. uuid.Parse also accepts urn:uuid:…, braces
+// and undashed forms, some of which PostgreSQL refuses (a 5xx): an id from
+// outside is checked with IsUUID before it reaches a query.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(s)
+	return err == nil
 }

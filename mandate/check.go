@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"procura/account"
+	"procura/db"
 	"procura/problem"
 )
 
@@ -65,7 +64,7 @@ func (r *Registry) CheckUse(ctx context.Context, u Use) error {
 // permission of another organisation, or no permission, is
 // ErrOtherOrganisation.
 func (r *Registry) Resolve(ctx context.Context, aidantID, organisationID, permissionID string) (Resolved, error) {
-	if _, err := uuid.Parse(permissionID); err != nil {
+	if !db.IsUUID(permissionID) {
 		return Resolved{}, ErrOtherOrganisation
 	}
 	now := r.now()
@@ -172,7 +171,7 @@ func (r *Registry) UsableBy(ctx context.Context, aidantID, organisationID string
 // Permission returns a permission of the organisation, with its mandate
 // id; any other organisation's is not found.
 func (r *Registry) Permission(ctx context.Context, organisationID, permissionID string) (Permission, error) {
-	if _, err := uuid.Parse(permissionID); err != nil {
+	if !db.IsUUID(permissionID) {
 		return Permission{}, ErrPermissionFound
 	}
 	var p permissionRow

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"procura/db"
 	"procura/procedure"
 	"procura/usager"
@@ -34,7 +32,7 @@ func (r *Registry) Get(ctx context.Context, organisationID, mandateID string) (M
 }
 
 func (r *Registry) get(ctx context.Context, scope Scope, mandateID string) (Mandate, error) {
-	if _, err := uuid.Parse(mandateID); err != nil || (scope.OrganisationID == "" && scope.UsagerID == "") {
+	if !db.IsUUID(mandateID) || (scope.OrganisationID == "" && scope.UsagerID == "") {
 		return Mandate{}, ErrNotFound
 	}
 	q := r.db.Conn(ctx).Where("id = ?", mandateID)

@@ -4,9 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/google/uuid"
-
 	"procura/audit"
+	"procura/db"
 )
 
 // Actor is who acts on a mandate: an aidant of the organisation, or the usager.
@@ -19,7 +18,7 @@ type Actor struct {
 // the access and refresh tokens issued under it, in one transaction with
 // its audit entry.
 func (r *Registry) RevokePermission(ctx context.Context, by Actor, scope Scope, mandateID, permissionID string) (Permission, error) {
-	if _, err := uuid.Parse(permissionID); err != nil {
+	if !db.IsUUID(permissionID) {
 		return Permission{}, ErrPermissionFound
 	}
 	var out Permission

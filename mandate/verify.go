@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/google/uuid"
-
 	"procura/db"
 	"procura/keyring"
 	"procura/problem"
@@ -45,7 +43,7 @@ func (r *Registry) Verify(ctx context.Context, compact string) (Verification, er
 	if err := json.Unmarshal(payload, &c); err != nil || c.Version != signedContentVersion {
 		return Verification{}, ErrSignatureInvalid
 	}
-	if _, err := uuid.Parse(c.MandateID); err != nil {
+	if !db.IsUUID(c.MandateID) {
 		return Verification{}, ErrUnknownMandate
 	}
 	var row mandateRow
@@ -75,7 +73,7 @@ func (r *Registry) Verify(ctx context.Context, compact string) (Verification, er
 // keys, and that the signed content still matches the stored mandate (a
 // row altered in the database no longer verifies).
 func (r *Registry) VerifyStored(ctx context.Context, id string) (Verification, error) {
-	if _, err := uuid.Parse(id); err != nil {
+	if !db.IsUUID(id) {
 		return Verification{}, ErrUnknownMandate
 	}
 	var row mandateRow
