@@ -61,7 +61,9 @@ func (d *document) formWith(name string) *form {
 }
 
 // parse reads a page with the HTML tokenizer: attribute order, quoting
-// and entities do not matter.
+// and entities do not matter. Only the attributes and text of forms,
+// inputs, buttons and headings are read (the load generator parses a
+// page per login).
 func parse(body string) *document {
 	d := &document{}
 	z := html.NewTokenizer(strings.NewReader(body))
@@ -77,26 +79,26 @@ func parse(body string) *document {
 			return d
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
-			tag := string(name)
-			attrs := map[string]string{}
-			for hasAttr {
-				var k, v []byte
-				k, v, hasAttr = z.TagAttr()
-				attrs[string(k)] = string(v)
-			}
-			switch {
-			case heading != nil:
-				if !void[tag] {
+			if heading != nil {
+				if !void[string(name)] {
 					nested++
 				}
+				continue
+			}
+			switch tag := string(name); {
 			case tag == "form":
-				d.Forms = append(d.Forms, form{Action: attrs["action"], Method: strings.ToLower(attrs["method"]), Hidden: url.Values{}})
-				f = &d.Forms[len(d.Forms)-1]
-			case tag == "input" && f != nil && attrs["type"] == "hidden" && attrs["name"] != "":
-				f.Hidden.Add(attrs["name"], attrs["value"])
-			case tag == "button" && f != nil && attrs["name"] != "":
-				f.Buttons = append(f.Buttons, button{Name: attrs["name"], Value: attrs["value"], Heading: len(d.Headings) - 1})
-				b = &f.Buttons[len(f.Buttons)-1]
+				a := attributes(z, hasAttr)
+				d.Forms = append(d.Forms, form{Action: a.action, Method: strings.ToLower(a.method), Hidden: url.Values{}})
+				f, b = &d.Forms[len(d.Forms)-1], nil
+			case tag == "input" && f != nil:
+				if a := attributes(z, hasAttr); a.typ == "hidden" && a.name != "" {
+					f.Hidden.Add(a.name, a.value)
+				}
+			case tag == "button" && f != nil:
+				if a := attributes(z, hasAttr); a.name != "" {
+					f.Buttons = append(f.Buttons, button{Name: a.name, Value: a.value, Heading: len(d.Headings) - 1})
+					b = &f.Buttons[len(f.Buttons)-1]
+				}
 			case len(tag) == 2 && tag[0] == 'h' && tag[1] >= '1' && tag[1] <= '6' && b == nil:
 				heading, nested = &strings.Builder{}, 0
 			}
@@ -108,22 +110,52 @@ func parse(body string) *document {
 				b.Label += string(z.Text())
 			}
 		case html.EndTagToken:
-			name, _ := z.TagName()
-			tag := string(name)
 			switch {
 			case heading != nil && nested > 0:
 				nested--
 			case heading != nil:
 				d.Headings = append(d.Headings, collapse(heading.String()))
 				heading = nil
-			case tag == "button" && b != nil:
-				b.Label = collapse(b.Label)
-				b = nil
-			case tag == "form":
-				f, b = nil, nil
+			default:
+				switch name, _ := z.TagName(); string(name) {
+				case "button":
+					if b != nil {
+						b.Label = collapse(b.Label)
+						b = nil
+					}
+				case "form":
+					f, b = nil, nil
+				}
 			}
 		}
 	}
+}
+
+// attrs are the attributes the driver reads.
+type attrs struct {
+	action, method, typ, name, value string
+}
+
+// attributes reads the current tag's attributes.
+func attributes(z *html.Tokenizer, more bool) attrs {
+	var a attrs
+	for more {
+		var k, v []byte
+		k, v, more = z.TagAttr()
+		switch string(k) {
+		case "action":
+			a.action = string(v)
+		case "method":
+			a.method = string(v)
+		case "type":
+			a.typ = string(v)
+		case "name":
+			a.name = string(v)
+		case "value":
+			a.value = string(v)
+		}
+	}
+	return a
 }
 
 // void elements have no end tag.
