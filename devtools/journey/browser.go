@@ -73,15 +73,20 @@ func (b *Browser) do(ctx context.Context, method, location string, form url.Valu
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
-	resp, err := b.Client.Do(req)
+	return send(b.Client, req)
+}
+
+// send sends req with client and reads the whole answer, so that the
+// connection is reused.
+func send(client *http.Client, req *http.Request) (*Page, error) {
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	// Read the whole body, so that the connection is reused.
 	all, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, req.URL.Path, err)
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	return &Page{URL: req.URL, Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(all)}, nil
 }

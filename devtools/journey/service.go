@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -164,7 +163,7 @@ func (s *Service) Exchange(ctx context.Context, code string, r Request) (*Tokens
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	// RFC 6749 §2.3.1: the credentials are form-encoded before Basic.
 	req.SetBasicAuth(url.QueryEscape(s.ClientID), url.QueryEscape(s.Secret))
-	p, err := s.do(req)
+	p, err := send(s.Client, req)
 	if err != nil {
 		return nil, &Error{Step: step, Err: err}
 	}
@@ -187,7 +186,7 @@ func (s *Service) UserInfo(ctx context.Context, accessToken string) (sub string,
 		return "", &Error{Step: step, Err: err}
 	}
 	req.Header.Set("Authorization", "Bearer "+accessToken)
-	p, err := s.do(req)
+	p, err := send(s.Client, req)
 	if err != nil {
 		return "", &Error{Step: step, Err: err}
 	}
@@ -198,21 +197,6 @@ func (s *Service) UserInfo(ctx context.Context, accessToken string) (sub string,
 		return "", &Error{Step: step, Status: p.Status, Text: cut(collapse(p.Body), 300)}
 	}
 	return info.Sub, nil
-}
-
-// do sends req on the back channel and reads the whole body, so that the
-// connection is reused.
-func (s *Service) do(req *http.Request) (*Page, error) {
-	resp, err := s.Client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	return &Page{URL: req.URL, Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(b)}, nil
 }
 
 // checkIDToken checks the audience and nonce of a compact JWS ID token.
