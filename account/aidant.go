@@ -19,7 +19,7 @@ var (
 // holding a TOTP. It is one indexed query, cheap enough for token time.
 func (d *Directory) CheckAidant(ctx context.Context, accountID, organisationID string, now time.Time) error {
 	var f AidantFacts
-	err := d.db.Conn(ctx).Raw("SELECT "+AidantFactsColumns+" FROM accounts a WHERE a.id = ?", organisationID, accountID).Scan(&f).Error
+	err := d.db.Conn(ctx).Raw("SELECT "+aidantFactsColumns+" FROM accounts a WHERE a.id = ?", organisationID, accountID).Scan(&f).Error
 	if err != nil {
 		return fmt.Errorf("account: check aidant: %w", err)
 	}
@@ -27,9 +27,12 @@ func (d *Directory) CheckAidant(ctx context.Context, accountID, organisationID s
 }
 
 // AidantFacts are what decides whether an account may act as an aidant of
-// an organisation. AidantFactsColumns selects them from accounts a, its
-// one parameter being the organisation id, so that a caller on a hot path
-// can join them to its own query.
+// an organisation. Other packages read them, on hot paths, from the view
+// aidant_facts (migration 0007): account_id, organisation_id, siret,
+// organisation_name, given_name, family_name, active, habilitated_until,
+// has_totp; one row per organisation where the account is an aidant. The
+// view is this package's published read model: its columns change only
+// with a migration that keeps them.
 type AidantFacts struct {
 	Active           bool
 	HabilitatedUntil *time.Time
@@ -37,8 +40,9 @@ type AidantFacts struct {
 	IsAidant         bool
 }
 
-// AidantFactsColumns is the select list of AidantFacts (see there).
-const AidantFactsColumns = `a.active, a.habilitated_until, a.totp_secret IS NOT NULL AS has_totp,
+// aidantFactsColumns selects AidantFacts from accounts a, its one parameter
+// being the organisation id.
+const aidantFactsColumns = `a.active, a.habilitated_until, a.totp_secret IS NOT NULL AS has_totp,
 	EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id AND m.organisation_id = ? AND m.role = 'aidant') AS is_aidant`
 
 // Check applies the rules to the facts at now.

@@ -26,6 +26,7 @@ import (
 	"procura/franceconnect/sandbox"
 	"procura/keyring"
 	"procura/mandate"
+	"procura/seal"
 	"procura/usager"
 	"procura/web"
 )
@@ -138,9 +139,13 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	if err != nil {
 		return nil, err
 	}
+	pendingSealer, err := seal.New(cfg.MasterKey, "web pending authorization")
+	if err != nil {
+		return nil, err
+	}
 	a.Web, err = web.New(web.Deps{
 		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates,
-		Provider: provider, Logger: logger, Now: now,
+		Provider: provider, Logger: logger, Now: now, PendingSealer: pendingSealer,
 		Settings: web.Settings{
 			BaseURL:            cfg.BaseURL,
 			SecureCookies:      cfg.SecureCookies(),
@@ -169,7 +174,7 @@ func newProvider(cfg config.Config, logger *slog.Logger, now func() time.Time, a
 	}
 	return authz.NewProvider(authz.ProviderConfig{
 		Issuer: cfg.BaseURL, Store: a.OAuth, Keys: authz.KeyringKeys(a.Keys), Journal: a.Journal, DB: a.DB, Now: now,
-		Permissions: authz.MandatePermissions{Mandates: a.Mandates}, Usagers: authz.UsagerIdentities{Usagers: a.Usagers},
+		Permissions: authz.MandatePermissions{Mandates: a.Mandates, Usagers: a.Usagers}, Usagers: authz.UsagerIdentities{Usagers: a.Usagers},
 		PairwiseKey: pairwise, TokenKey: tokenKey, Logger: logger,
 	})
 }

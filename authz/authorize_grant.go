@@ -27,19 +27,12 @@ var (
 	ErrAuthenticationRequired = problem.New(problem.Unauthorized, "Le service demande que vous vous identifiiez à nouveau avant de continuer.")
 )
 
-// Grant issues the authorization code of a delegated login and redirects
-// to the service with it (OpenID Connect Core 1.0 §3.1.2.5). In one
-// transaction it checks again that d's permission is usable, stores the
-// code (with its PKCE and OpenID Connect state: pairwise sub, act,
-// rep_scope, acr, amr, auth_time, nonce) and records
-// delegated_login.authorised.
-//
-// Grant returns nil once it wrote the response: the redirect with the
-// code, or with an OAuth error the service must get. It returns an error
-// when it wrote nothing: ErrGrantProcedure, ErrAuthenticationRequired, the
-// PermissionChecker's refusal (recorded as delegated_login.refused; the
-// aidant may choose again), or a failure. An AuthorizeRequest serves one
-// Grant: resume the pending request again to retry.
+// Grant issues the authorization code of a delegation the caller resolved
+// itself (tests, and tools that act without the choice page), and
+// redirects to the service with it. Choose is the delegated login's use
+// case; Grant is its core with CheckPermission in place of the choice's
+// ResolvePermission. It returns nil once it wrote the response, an error
+// when it wrote nothing (as Choose).
 func (p *Provider) Grant(ctx context.Context, w http.ResponseWriter, r *http.Request, ar *AuthorizeRequest, d Delegation) error {
 	if ar == nil || ar.far == nil {
 		return errors.New("authz: Grant without a parsed authorization request")
@@ -50,44 +43,76 @@ func (p *Provider) Grant(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if ar.NeedsAuthentication(d.AuthTime) {
 		return ErrAuthenticationRequired
 	}
-	sess := p.newDelegatedSession(ar, d)
-	for _, s := range ar.far.GetRequestedScopes() {
-		if strings.HasPrefix(s, "procedure:") && s != ProcedureScope(d.Procedure) {
-			continue // a procedure the aidant did not choose
-		}
-		ar.far.GrantScope(s)
+	redirect, err := p.issueCode(ctx, ar, d, func(ctx context.Context) (Delegation, error) {
+		return d, p.checkPermission(ctx, ar.Client, d)
+	})
+	if err != nil {
+		return err
 	}
-	kind, actor := aidantActor(d)
+	http.Redirect(w, r, redirect, http.StatusSeeOther)
+	return nil
+}
+
+// issueCode runs the code's one transaction: resolve gives the delegation
+// and whether its permission is usable now; a refusal is recorded as
+// delegated_login.refused and returned (committed: the refusal is an act);
+// otherwise the code is stored (with its PKCE and OpenID Connect state:
+// pairwise sub, act, rep_scope, acr, amr, auth_time, nonce) and
+// delegated_login.authorised recorded. It returns where to send the
+// browser: the service's redirect URI with the code, or with an OAuth error
+// the service must get.
+func (p *Provider) issueCode(ctx context.Context, ar *AuthorizeRequest, d Delegation,
+	resolve func(ctx context.Context) (Delegation, error)) (string, error) {
 	var (
 		resp    fosite.AuthorizeResponder
 		refused error
 	)
 	err := p.db.InTx(ctx, func(ctx context.Context) error {
-		if err := p.checkPermission(ctx, ar.Client, d); err != nil {
+		resolved, err := resolve(ctx)
+		if err != nil {
 			if !refusal(err) {
 				return err
 			}
 			refused = err
+			kind, actor := aidantActor(d)
 			return p.recordRefusal(ctx, kind, actor, d, ar.Client.ID, "authorize", err)
 		}
-		var err error
-		if resp, err = p.fosite.NewAuthorizeResponse(ctx, ar.far, sess); err != nil {
+		d = resolved
+		if err := p.checkDelegation(ar, &d); err != nil {
+			if errors.Is(err, ErrGrantProcedure) {
+				refused = err
+				kind, actor := aidantActor(d)
+				return p.recordRefusal(ctx, kind, actor, d, ar.Client.ID, "authorize", err)
+			}
 			return err
 		}
+		for _, s := range ar.far.GetRequestedScopes() {
+			if strings.HasPrefix(s, "procedure:") && s != ProcedureScope(d.Procedure) {
+				continue // a procedure the aidant did not choose
+			}
+			ar.far.GrantScope(s)
+		}
+		if resp, err = p.fosite.NewAuthorizeResponse(ctx, ar.far, p.newDelegatedSession(ar, d)); err != nil {
+			return err
+		}
+		kind, actor := aidantActor(d)
 		return p.recordDelegation(ctx, audit.ActionDelegatedLoginAuthorised, kind, actor, d, ar.Client.ID, nil)
 	})
 	var rfc *fosite.RFC6749Error
 	switch {
 	case err == nil && refused != nil:
-		return refused
+		return "", refused
 	case err != nil && errors.As(err, &rfc) && rfc.CodeField < http.StatusInternalServerError:
-		p.WriteAuthorizeError(w, r, ar, err)
-		return nil
+		return p.authorizeErrorRedirect(ctx, ar, err), nil
 	case err != nil:
-		return fmt.Errorf("authz: grant: %w", err)
+		return "", fmt.Errorf("authz: issue code: %w", err)
 	}
-	p.fosite.WriteAuthorizeResponse(ctx, w, ar.far, resp)
-	return nil
+	rec := &redirectRecorder{header: http.Header{}}
+	p.fosite.WriteAuthorizeResponse(ctx, rec, ar.far, resp)
+	if rec.header.Get("Location") == "" {
+		return "", errors.New("authz: issue code: fosite wrote no redirect")
+	}
+	return rec.header.Get("Location"), nil
 }
 
 // checkDelegation checks that d is complete and allowed by ar, and fills
@@ -109,6 +134,17 @@ func (p *Provider) checkDelegation(ar *AuthorizeRequest, d *Delegation) error {
 	d.ProcedureLabel, d.ACR = proc.RepScope, ACREidas1
 	return nil
 }
+
+// The access_denied answers of Cancel; their descriptions go to the
+// service, in English.
+var (
+	errDeniedCancelled = fosite.ErrAccessDenied.WithHint("The aidant cancelled the login.")
+	errDeniedNobody    = fosite.ErrAccessDenied.WithHint("The aidant has no usager to act for at this service.")
+)
+
+// ErrRequestTooLarge answers a request too large for the web layer to keep
+// while the aidant signs in and chooses (invalid_request).
+var ErrRequestTooLarge = invalidRequest("The authorization request is too large to be kept during the aidant's sign-in; send fewer or shorter parameters.")
 
 // Deny answers the service that the request was refused (access_denied,
 // RFC 6749 §4.1.2.1), with its state: the aidant cancelled, or has no
@@ -139,14 +175,35 @@ func (p *Provider) WriteAuthorizeError(w http.ResponseWriter, r *http.Request, a
 		writeJSONError(w, http.StatusBadRequest, "invalid_request", "")
 		return
 	}
+	redirect := p.authorizeErrorRedirect(r.Context(), ar, err)
+	if redirect == "" {
+		writeJSONError(w, http.StatusBadRequest, "invalid_request", "")
+		return
+	}
+	http.Redirect(w, r, redirect, http.StatusSeeOther)
+}
+
+// authorizeErrorRedirect is the service's redirect URI with err as an OAuth
+// error and the request's state. ar's redirect URI must be trusted.
+func (p *Provider) authorizeErrorRedirect(ctx context.Context, ar *AuthorizeRequest, err error) string {
 	if err == nil {
 		err = fosite.ErrServerError
 	}
 	if rfc := fosite.ErrorToRFC6749Error(err); rfc.CodeField >= http.StatusInternalServerError {
-		p.logInternal(r.Context(), "authz: authorization", err)
+		p.logInternal(ctx, "authz: authorization", err)
 	}
 	// The code flow answers in the query: an error parsed along with a
 	// response_mode the client may not use still goes there.
 	ar.far.ResponseMode = fosite.ResponseModeQuery
-	p.fosite.WriteAuthorizeError(r.Context(), w, ar.far, err)
+	rec := &redirectRecorder{header: http.Header{}}
+	p.fosite.WriteAuthorizeError(ctx, rec, ar.far, err)
+	return rec.header.Get("Location")
 }
+
+// redirectRecorder keeps the headers fosite writes for a redirect, so that
+// the provider returns the URL and the web layer sends it.
+type redirectRecorder struct{ header http.Header }
+
+func (r *redirectRecorder) Header() http.Header         { return r.header }
+func (r *redirectRecorder) WriteHeader(int)             {}
+func (r *redirectRecorder) Write(b []byte) (int, error) { return len(b), nil }

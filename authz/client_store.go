@@ -83,8 +83,10 @@ func (s *Store) CreateClient(ctx context.Context, reg ClientRegistration) (*Clie
 
 // GetClient returns an enabled client (fosite.ClientManager); a disabled
 // or unknown one is fosite.ErrNotFound.
+// Served from the store's short cache: fosite loads the client at every
+// authorization and client authentication.
 func (s *Store) GetClient(ctx context.Context, id string) (fosite.Client, error) {
-	return s.LoadClient(ctx, id)
+	return s.clients.get(ctx, id)
 }
 
 // LoadClient is GetClient with Procura's type: an enabled client, or

@@ -94,7 +94,7 @@ func (p *Provider) ParseLogout(ctx context.Context, r *http.Request) (*LogoutReq
 		}
 	}
 	if clientID != "" {
-		client, err := p.clients.get(ctx, clientID)
+		client, err := p.store.clients.get(ctx, clientID)
 		if err != nil {
 			return nil, problem.Errorf(problem.Invalid, ErrLogoutClient.Message, "authz: logout: client %q: %w", clientID, err)
 		}

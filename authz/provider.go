@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ory/fosite"
-	"github.com/ory/fosite/handler/oauth2"
 
 	"procura/audit"
 	"procura/db"
@@ -95,7 +94,6 @@ type Provider struct {
 	issuer      string
 	urls        endpointURLs
 	store       *Store
-	clients     *clientCache
 	keys        Keys
 	signer      *jwtSigner
 	journal     *audit.Journal
@@ -107,7 +105,7 @@ type Provider struct {
 	log         *slog.Logger
 
 	fosite          *fosite.Fosite
-	tokens          *oauth2.HMACSHAStrategy
+	tokens          *clockedTokens
 	accessLifespan  time.Duration
 	refreshLifespan time.Duration
 	discovery       []byte
@@ -150,11 +148,9 @@ func NewProvider(cfg ProviderConfig) (*Provider, error) {
 		jwks: p.issuer + PathJWKS, revoke: p.issuer + PathRevoke, introspect: p.issuer + PathIntrospect,
 		logout: p.issuer + PathLogout,
 	}
-	ttl := cfg.ClientCacheTTL
-	if ttl == 0 {
-		ttl = 5 * time.Second
+	if cfg.ClientCacheTTL != 0 {
+		cfg.Store.SetClientCacheTTL(cfg.ClientCacheTTL)
 	}
-	p.clients = newClientCache(cfg.Store, ttl)
 	p.signer = &jwtSigner{keys: cfg.Keys, issuer: p.issuer, now: p.now}
 	p.compose(cfg.TokenKey, orDefault(cfg.CodeLifespan, time.Minute))
 	if p.discovery, err = p.discoveryDocument(); err != nil {
@@ -222,7 +218,7 @@ func (p *Provider) logInternal(ctx context.Context, msg string, err error) {
 // person which service acted; the id itself when the client is unknown or
 // disabled.
 func (p *Provider) ServiceName(ctx context.Context, clientID string) string {
-	c, err := p.clients.get(ctx, clientID)
+	c, err := p.store.clients.get(ctx, clientID)
 	if err != nil {
 		return clientID
 	}

@@ -51,6 +51,15 @@ type Delegation struct {
 // server error and nothing is recorded.
 type PermissionChecker interface {
 	CheckPermission(ctx context.Context, d Delegation) error
+	// ResolvePermission returns the delegation that permissionID
+	// authorises for the aidant in their organisation (usager, mandate,
+	// procedure and its rep_scope label, SIRET), if usable now by the
+	// same rules; a refusal as CheckPermission's. One read, at the
+	// aidant's choice.
+	ResolvePermission(ctx context.Context, aidantID, organisationID, permissionID string) (Delegation, error)
+	// Offer lists what the aidant may choose among procedures (ids),
+	// usagers filtered by search. It writes nothing.
+	Offer(ctx context.Context, aidantID, organisationID string, procedures []string, search string) (Offer, error)
 }
 
 // UsagerClaims gives the identity of a usager for UserInfo. An unknown

@@ -20,8 +20,8 @@ type fositeConfig struct {
 func (c *fositeConfig) GetTokenURLs(context.Context) []string { return c.tokenURLs }
 
 // compose builds fosite with only the factories Procura serves (DESIGN.md
-// §5): authorization code, PKCE, OpenID Connect (explicit), refresh,
-// revocation and introspection. Neither implicit nor hybrid flows, client
+// §5): authorization code, PKCE, OpenID Connect (explicit, and a new ID
+// token at refresh), refresh, revocation and introspection. Neither implicit nor hybrid flows, client
 // credentials, password grant, PAR nor JWT access tokens.
 func (p *Provider) compose(tokenKey []byte, codeLifespan time.Duration) {
 	cfg := &fositeConfig{
@@ -49,22 +49,26 @@ func (p *Provider) compose(tokenKey []byte, codeLifespan time.Duration) {
 			AllowedPromptValues:    []string{"none", "login", "consent", "select_account"},
 			OmitRedirectScopeParam: true,
 			RedirectSecureChecker:  fosite.IsRedirectURISecureStrict,
+			// A code's row keeps what PKCE and OpenID Connect need at the
+			// token endpoint (storage_code.go).
+			SanitationWhiteList: codeFormParameters,
 		},
 		tokenURLs: []string{p.urls.token, p.issuer, p.urls.revoke, p.urls.introspect},
 	}
-	p.tokens = compose.NewOAuth2HMACStrategy(cfg)
+	p.tokens = &clockedTokens{HMACSHAStrategy: compose.NewOAuth2HMACStrategy(cfg), now: p.now}
 	strategy := &compose.CommonStrategy{
 		CoreStrategy:               p.tokens,
 		OpenIDConnectTokenStrategy: p.signer,
 		Signer:                     p.signer,
 	}
-	storage := &fositeStore{Store: p.store, clients: p.clients}
+	storage := p.store
 	p.fosite = fosite.NewOAuth2Provider(storage, cfg)
 	for _, factory := range []compose.Factory{
 		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2PKCEFactory,
 		compose.OpenIDConnectExplicitFactory,
 		compose.OAuth2RefreshTokenGrantFactory,
+		compose.OpenIDConnectRefreshFactory,
 		compose.OAuth2TokenRevocationFactory,
 		compose.OAuth2TokenIntrospectionFactory,
 	} {
@@ -83,23 +87,3 @@ func (p *Provider) compose(tokenKey []byte, codeLifespan time.Duration) {
 		}
 	}
 }
-
-// fositeStore is the Store as fosite sees it, with client look-ups served
-// from the provider's short cache: fosite loads the client at every
-// authorization and every client authentication.
-type fositeStore struct {
-	*Store
-	clients *clientCache
-}
-
-func (s *fositeStore) GetClient(ctx context.Context, id string) (fosite.Client, error) {
-	return s.clients.get(ctx, id)
-}
-
-// DeletePKCERequestSession keeps the PKCE state of a code: fosite deletes
-// it before it compares the verifier, so a token request with a wrong
-// verifier would leave the code without a challenge, and a second request
-// without any verifier would pass (PKCE is not enforced globally, only per
-// client at the authorization). The state is useless once the code is used,
-// and purged when the code expires.
-func (s *fositeStore) DeletePKCERequestSession(context.Context, string) error { return nil }

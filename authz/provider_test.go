@@ -53,6 +53,16 @@ func (f *fakePermissions) CheckPermission(ctx context.Context, d Delegation) err
 	return f.refused[d.PermissionID]
 }
 
+// ResolvePermission resolves nothing: these tests grant a delegation they
+// build (Grant); Choose is tested through the web layer.
+func (f *fakePermissions) ResolvePermission(context.Context, string, string, string) (Delegation, error) {
+	return Delegation{}, problem.New(problem.NotFound, "Autorisation introuvable.")
+}
+
+func (f *fakePermissions) Offer(context.Context, string, string, []string, string) (Offer, error) {
+	return Offer{}, nil
+}
+
 func (f *fakePermissions) refuse(permissionID string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

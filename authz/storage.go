@@ -26,12 +26,21 @@ import (
 //     GetAccessTokenSession return the request with fosite.ErrInactiveToken
 //     for a rotated or revoked token; anything absent is fosite.ErrNotFound;
 //   - every method runs on db.Conn(ctx), so it joins the transaction the
-//     context carries (db.InTx, or BeginTX below);
+//     context carries (db.InTx, or BeginTX);
 //   - a request of a disabled client is not found: disabling a client ends
-//     its tokens at once.
+//     its tokens at once (each request is read with its client's disabled
+//     flag; the client itself comes from a cache of a few seconds);
+//   - a code is one row: its PKCE challenge and its OpenID Connect state
+//     are read from the code's row (storage_code.go), never stored apart;
+//   - fosite computes expiries from the system clock; the store re-bases
+//     them on the injected clock before storing (storage_request.go).
+//
+// fosite is given the Store itself: the getters its contract tests cover
+// are the ones production uses.
 type Store struct {
-	db  *db.DB
-	now func() time.Time
+	db      *db.DB
+	now     func() time.Time
+	clients *clientCache
 }
 
 var (
@@ -47,13 +56,22 @@ var (
 	_ storage.Transactional              = (*Store)(nil)
 )
 
-// NewStore returns the store on d; now is the clock used for expiry checks
-// and purges (fosite itself reads the system clock for token lifetimes).
+// NewStore returns the store on d; now is the clock of expiries and purges.
+// Loaded clients are reused for 5 seconds (SetClientCacheTTL).
 func NewStore(d *db.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: d, now: now}
+	s := &Store{db: d, now: now}
+	s.clients = newClientCache(s, 5*time.Second)
+	return s
+}
+
+// SetClientCacheTTL sets how long a loaded client is reused (negative:
+// never). A disabled client stops authenticating after at most this long;
+// its codes and tokens stop at once. Call it before serving.
+func (s *Store) SetClientCacheTTL(ttl time.Duration) {
+	s.clients = newClientCache(s, ttl)
 }
 
 // kind says what a stored request was stored for.

@@ -56,6 +56,9 @@ func newProvider(t *testing.T, store *Store, issuer string) *provider {
 		EnforcePKCE:           true,
 		RefreshTokenScopes:    []string{}, // every code grant gets a refresh token
 		ClientSecretsHasher:   SecretHasher{},
+		// The store keeps a code's PKCE and OpenID Connect state in its
+		// row: fosite must keep their parameters with the code.
+		SanitationWhiteList: codeFormParameters,
 	}
 	keyGetter := func(context.Context) (any, error) { return key, nil }
 	hmac := compose.NewOAuth2HMACStrategy(config)

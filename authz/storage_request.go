@@ -155,11 +155,17 @@ func sanitizeForm(form url.Values) url.Values {
 	return clean
 }
 
-// createRequest stores r for kind k under signature.
+// createRequest stores r for kind k under signature: now, or with the
+// request's other writes when the context carries a batch (withBatch).
 func (s *Store) createRequest(ctx context.Context, k kind, signature string, r fosite.Requester) error {
+	s.rebaseExpiry(ctx, r, k)
 	row, err := encodeRequest(k, signature, r)
 	if err != nil {
 		return err
+	}
+	if b, ok := ctx.Value(batchKey{}).(*batch); ok {
+		b.rows = append(b.rows, row)
+		return nil
 	}
 	if err := s.db.Conn(ctx).Create(row).Error; err != nil {
 		return fmt.Errorf("authz: store %s: %w", k, err)
@@ -167,27 +173,130 @@ func (s *Store) createRequest(ctx context.Context, k kind, signature string, r f
 	return nil
 }
 
+// rebaseExpiry moves the expiry fosite set for k (from the system clock)
+// onto the store's clock, keeping its lifespan, so that tests and the
+// injected clock decide when codes and tokens end. It acts only under the
+// provider's request context (withMemo): a caller of the store itself sets
+// expiries from the right clock already.
+func (s *Store) rebaseExpiry(ctx context.Context, r fosite.Requester, k kind) {
+	sess := r.GetSession()
+	if _, fromFosite := ctx.Value(memoKey{}).(*memo); !fromFosite || sess == nil {
+		return
+	}
+	tt := tokenExpiry(k)
+	if exp := sess.GetExpiresAt(tt); !exp.IsZero() {
+		sess.SetExpiresAt(tt, exp.Add(s.now().Sub(time.Now())))
+	}
+}
+
+// batchKey carries a *batch: the rows a request stores, written together by
+// flush in one statement (a token response's access and refresh tokens).
+type batchKey struct{}
+
+type batch struct{ rows []*requestRow }
+
+// withBatch returns a context whose createRequest calls are held until
+// flush.
+func withBatch(ctx context.Context) context.Context {
+	return context.WithValue(ctx, batchKey{}, &batch{})
+}
+
+// flush writes the rows held by ctx's batch, in one INSERT.
+func (s *Store) flush(ctx context.Context) error {
+	b, ok := ctx.Value(batchKey{}).(*batch)
+	if !ok || len(b.rows) == 0 {
+		return nil
+	}
+	rows := b.rows
+	b.rows = nil
+	if err := s.db.Conn(ctx).Create(rows).Error; err != nil {
+		return fmt.Errorf("authz: store tokens: %w", err)
+	}
+	return nil
+}
+
+// memoKey carries a *memo: the rows one request has read, so that fosite's
+// repeated look-ups of one code (code, PKCE, OpenID Connect state, twice
+// the code) cost one query. Only the provider's request handlers set it
+// (withMemo), around fosite's calls.
+type memoKey struct{}
+
+type memo struct{ rows map[string]*requestWithClient }
+
+func withMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoKey{}, &memo{rows: map[string]*requestWithClient{}})
+}
+
+// forget drops what ctx's memo holds, after a write it cannot follow.
+func forget(ctx context.Context) {
+	if m, ok := ctx.Value(memoKey{}).(*memo); ok {
+		clear(m.rows)
+	}
+}
+
+// requestWithClient is a stored request and whether its client is disabled.
+type requestWithClient struct {
+	Row            requestRow `gorm:"embedded"`
+	ClientDisabled bool
+}
+
 // getRequest loads the request stored for kind k under signature, and
-// whether it is still active. A request whose client is unknown or
-// disabled is not found.
+// whether it is still active: one query, the request with its client's
+// disabled flag (fresh), the client itself from the cache. A request whose
+// client is unknown or disabled is not found.
 func (s *Store) getRequest(ctx context.Context, k kind, signature string, proto fosite.Session) (*fosite.Request, bool, error) {
-	var row requestRow
-	err := s.db.Conn(ctx).Where("signature_hash = ?", key(k, signature)).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	h := key(k, signature)
+	m, _ := ctx.Value(memoKey{}).(*memo)
+	row, ok := (*requestWithClient)(nil), false
+	if m != nil {
+		row, ok = m.rows[string(h)]
+	}
+	if !ok {
+		row = &requestWithClient{}
+		err := s.db.Conn(ctx).Table("oauth_requests AS r").
+			Select("r.*, c.disabled AS client_disabled").
+			Joins("JOIN oauth_clients AS c ON c.id = r.client_id").
+			Where("r.signature_hash = ?", h).
+			Take(row).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			row = nil
+		case err != nil:
+			return nil, false, fmt.Errorf("authz: load %s: %w", k, err)
+		}
+		if m != nil {
+			m.rows[string(h)] = row
+		}
+	}
+	if row == nil || row.ClientDisabled {
 		return nil, false, fosite.ErrNotFound
 	}
-	if err != nil {
-		return nil, false, fmt.Errorf("authz: load %s: %w", k, err)
-	}
-	client, err := s.LoadClient(ctx, row.ClientID)
+	client, err := s.clients.get(ctx, row.Row.ClientID)
 	if err != nil {
 		return nil, false, err
 	}
-	r, err := decodeRequest(&row, client, proto)
+	r, err := decodeRequest(&row.Row, client, proto)
 	if err != nil {
 		return nil, false, err
 	}
-	return r, row.Active, nil
+	return r, row.Row.Active, nil
+}
+
+// deactivate marks the active request of kind k under signature inactive,
+// and reports whether there was one. Of two requests racing for one row,
+// the one that waits on the other's row lock finds it inactive.
+func (s *Store) deactivate(ctx context.Context, k kind, signature string) (bool, error) {
+	h := key(k, signature)
+	res := s.db.Conn(ctx).Model(&requestRow{}).Where("signature_hash = ? AND active", h).Update("active", false)
+	if res.Error != nil {
+		return false, res.Error
+	}
+	if m, ok := ctx.Value(memoKey{}).(*memo); ok {
+		if row := m.rows[string(h)]; row != nil {
+			row.Row.Active = false
+		}
+	}
+	return res.RowsAffected > 0, nil
 }
 
 // deleteRequest removes the request stored for kind k under signature;

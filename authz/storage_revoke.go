@@ -51,6 +51,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, requestID, signature str
 }
 
 func (s *Store) revokeRequest(ctx context.Context, requestID string, kinds ...kind) error {
+	forget(ctx)
 	err := s.db.Conn(ctx).Model(&requestRow{}).
 		Where("request_id = ? AND kind IN ? AND active", requestID, kindNames(kinds)).
 		Update("active", false).Error
@@ -90,6 +91,7 @@ func (s *Store) revokeBy(ctx context.Context, column, id string) (int64, error) 
 	if id == "" { // would match every request stored without a delegation
 		return 0, fmt.Errorf("authz: revoke by %s: empty id", column)
 	}
+	forget(ctx)
 	res := s.db.Conn(ctx).Model(&requestRow{}).
 		Where(column+" = ? AND kind IN ? AND active", id, kindNames(revocable)).
 		Update("active", false)

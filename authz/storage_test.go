@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ory/fosite"
+	"github.com/ory/fosite/compose"
 
 	"procura/db"
 	"procura/db/dbtest"
@@ -407,58 +408,87 @@ func TestRevokeByPermission(t *testing.T) {
 	})
 }
 
+// A code's PKCE and OpenID Connect state are read from the code's own row:
+// no row of their own, the same answers as separate rows would give.
 func TestPKCEAndOpenIDConnectSessions(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := newFixture(t, d)
 		req := f.newRequest(t, newDelegation(t))
-		sig, code := randomID(t, "code-sig-"), randomID(t, "raw-code-")
+		sig := randomID(t, "codesig")
+		code := "ory_ac_key." + sig
 
-		if err := f.store.CreatePKCERequestSession(ctx, sig, req); err != nil {
-			t.Fatalf("CreatePKCERequestSession: %v", err)
-		}
-		if err := f.store.CreateOpenIDConnectSession(ctx, code, req); err != nil {
-			t.Fatalf("CreateOpenIDConnectSession: %v", err)
-		}
-		// Keyed by the hash of the raw code, under their own kind.
-		for _, k := range []struct {
-			kind kind
-			sig  string
-		}{{kindPKCE, sig}, {kindOIDC, code}} {
-			var n int64
-			if err := d.Conn(ctx).Model(&requestRow{}).Where("signature_hash = ? AND kind = ?", key(k.kind, k.sig), string(k.kind)).Count(&n).Error; err != nil || n != 1 {
-				t.Errorf("%s row under its hash: got %d, %v", k.kind, n, err)
+		for _, step := range []error{
+			f.store.CreateAuthorizeCodeSession(ctx, sig, req),
+			f.store.CreatePKCERequestSession(ctx, sig, req),
+			f.store.CreateOpenIDConnectSession(ctx, code, req),
+		} {
+			if step != nil {
+				t.Fatal(step)
 			}
 		}
-
+		var n int64
+		if err := d.Conn(ctx).Model(&requestRow{}).Where("request_id = ?", req.ID).Count(&n).Error; err != nil || n != 1 {
+			t.Errorf("rows for a code with PKCE and OpenID Connect state: got %d, %v; want 1", n, err)
+		}
 		got, err := f.store.GetPKCERequestSession(ctx, sig, NewSession())
 		if err != nil {
 			t.Fatalf("GetPKCERequestSession: %v", err)
 		}
 		checkRequest(t, got, req)
+		if got.GetRequestForm().Get("code_challenge") == "" {
+			t.Error("PKCE state without its challenge")
+		}
 		accessReq := fosite.NewAccessRequest(NewSession())
 		got, err = f.store.GetOpenIDConnectSession(ctx, code, accessReq)
 		if err != nil {
 			t.Fatalf("GetOpenIDConnectSession: %v", err)
 		}
 		checkRequest(t, got, req)
-		if _, err := f.store.GetOpenIDConnectSession(ctx, sig, accessReq); !errors.Is(err, fosite.ErrNotFound) {
-			t.Errorf("OIDC session under the code's signature: got %v, want ErrNotFound", err)
+		for _, bad := range []string{sig, "ory_ac_key." + sig + ".x", ""} {
+			if _, err := f.store.GetOpenIDConnectSession(ctx, bad, accessReq); !errors.Is(err, fosite.ErrNotFound) {
+				t.Errorf("OIDC session under %q: got %v, want ErrNotFound", bad, err)
+			}
 		}
-
+		// Deleting either keeps the code's state: it ends with the code.
 		if err := f.store.DeletePKCERequestSession(ctx, sig); err != nil {
 			t.Fatalf("DeletePKCERequestSession: %v", err)
 		}
 		if err := f.store.DeleteOpenIDConnectSession(ctx, code); err != nil {
 			t.Fatalf("DeleteOpenIDConnectSession: %v", err)
 		}
-		if _, err := f.store.GetPKCERequestSession(ctx, sig, nil); !errors.Is(err, fosite.ErrNotFound) {
-			t.Errorf("deleted PKCE session: got %v, want ErrNotFound", err)
+		if _, err := f.store.GetPKCERequestSession(ctx, sig, nil); err != nil {
+			t.Errorf("PKCE state after delete: %v", err)
 		}
-		if _, err := f.store.GetOpenIDConnectSession(ctx, code, accessReq); !errors.Is(err, fosite.ErrNotFound) {
-			t.Errorf("deleted OIDC session: got %v, want ErrNotFound", err)
+
+		// A code issued without a challenge or without openid has no such
+		// state.
+		plain := f.newRequest(t, newDelegation(t))
+		plain.Form.Del("code_challenge")
+		plain.GrantedScope = fosite.Arguments{"procedure:social"}
+		plainSig := randomID(t, "plainsig")
+		if err := f.store.CreateAuthorizeCodeSession(ctx, plainSig, plain); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.GetPKCERequestSession(ctx, plainSig, nil); !errors.Is(err, fosite.ErrNotFound) {
+			t.Errorf("PKCE state of a code without challenge: got %v, want ErrNotFound", err)
+		}
+		if _, err := f.store.GetOpenIDConnectSession(ctx, "ory_ac_k."+plainSig, accessReq); !errors.Is(err, fosite.ErrNotFound) {
+			t.Errorf("OIDC state of a code without openid: got %v, want ErrNotFound", err)
 		}
 	})
+}
+
+// codeSignature finds the signature fosite's strategy finds.
+func TestCodeSignatureMatchesFosite(t *testing.T) {
+	tokens := compose.NewOAuth2HMACStrategy(&fosite.Config{GlobalSecret: []byte("0123456789abcdef0123456789abcdef")})
+	code, sig, err := tokens.GenerateAuthorizeCode(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := codeSignature(code), tokens.AuthorizeCodeSignature(context.Background(), code); got != want || got != sig {
+		t.Errorf("codeSignature(%q) = %q, fosite says %q (generated %q)", code, got, want, sig)
+	}
 }
 
 func TestClientAssertionJTI(t *testing.T) {

@@ -32,13 +32,11 @@ func (s *Store) GetAuthorizeCodeSession(ctx context.Context, signature string, p
 // active code, so that of two token requests racing with one code, the one
 // that waits on the first's row lock fails instead of issuing tokens twice.
 func (s *Store) InvalidateAuthorizeCodeSession(ctx context.Context, signature string) error {
-	res := s.db.Conn(ctx).Model(&requestRow{}).
-		Where("signature_hash = ? AND active", key(kindAuthorizeCode, signature)).
-		Update("active", false)
-	if res.Error != nil {
-		return fmt.Errorf("authz: invalidate code: %w", res.Error)
+	ok, err := s.deactivate(ctx, kindAuthorizeCode, signature)
+	if err != nil {
+		return fmt.Errorf("authz: invalidate code: %w", err)
 	}
-	if res.RowsAffected == 0 {
+	if !ok {
 		return fosite.ErrInvalidatedAuthorizeCode
 	}
 	return nil
@@ -89,50 +87,4 @@ func (s *Store) getToken(ctx context.Context, k kind, signature string, proto fo
 		return r, fosite.ErrInactiveToken
 	}
 	return r, nil
-}
-
-// PKCE state of a code (pkce.PKCERequestStorage), keyed by the code's
-// signature.
-
-func (s *Store) CreatePKCERequestSession(ctx context.Context, signature string, r fosite.Requester) error {
-	return s.createRequest(ctx, kindPKCE, signature, r)
-}
-
-func (s *Store) GetPKCERequestSession(ctx context.Context, signature string, proto fosite.Session) (fosite.Requester, error) {
-	r, _, err := s.getRequest(ctx, kindPKCE, signature, proto)
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-func (s *Store) DeletePKCERequestSession(ctx context.Context, signature string) error {
-	return s.deleteRequest(ctx, kindPKCE, signature)
-}
-
-// OpenID Connect state of a code (openid.OpenIDConnectRequestStorage).
-// fosite keys it by the raw authorization code; only the code's hash is
-// stored, like every other key.
-
-func (s *Store) CreateOpenIDConnectSession(ctx context.Context, code string, r fosite.Requester) error {
-	return s.createRequest(ctx, kindOIDC, code, r)
-}
-
-// GetOpenIDConnectSession returns the stored authorization request, its
-// session of the same type as requester's; openid.ErrNoSessionFound (that
-// is fosite.ErrNotFound) when there is none.
-func (s *Store) GetOpenIDConnectSession(ctx context.Context, code string, requester fosite.Requester) (fosite.Requester, error) {
-	var proto fosite.Session
-	if requester != nil {
-		proto = requester.GetSession()
-	}
-	r, _, err := s.getRequest(ctx, kindOIDC, code, proto)
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-func (s *Store) DeleteOpenIDConnectSession(ctx context.Context, code string) error {
-	return s.deleteRequest(ctx, kindOIDC, code)
 }

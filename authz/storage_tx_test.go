@@ -80,8 +80,10 @@ func TestTransactional(t *testing.T) {
 			}
 		})
 
-		t.Run("savepoint in the caller's transaction", func(t *testing.T) {
-			undone, kept, outer := randomID(t, "at-"), randomID(t, "at-"), randomID(t, "at-")
+		// Inside the caller's transaction, fosite's transaction joins it:
+		// its Commit and Rollback do nothing, the caller decides.
+		t.Run("joined to the caller's transaction", func(t *testing.T) {
+			joined, outer := randomID(t, "at-"), randomID(t, "at-")
 			err := d.InTx(ctx, func(ctx context.Context) error {
 				if err := f.store.CreateAccessTokenSession(ctx, outer, req); err != nil {
 					return err
@@ -90,17 +92,10 @@ func TestTransactional(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if err := f.store.CreateAccessTokenSession(txCtx, undone, req); err != nil {
+				if err := f.store.CreateAccessTokenSession(txCtx, joined, req); err != nil {
 					return err
 				}
 				if err := f.store.Rollback(txCtx); err != nil {
-					return err
-				}
-				txCtx, err = f.store.BeginTX(ctx)
-				if err != nil {
-					return err
-				}
-				if err := f.store.CreateAccessTokenSession(txCtx, kept, req); err != nil {
 					return err
 				}
 				return f.store.Commit(txCtx)
@@ -108,8 +103,25 @@ func TestTransactional(t *testing.T) {
 			if err != nil {
 				t.Fatalf("InTx: %v", err)
 			}
-			if exists(undone) || !exists(kept) || !exists(outer) {
-				t.Errorf("after savepoints: undone %v kept %v outer %v; want false true true", exists(undone), exists(kept), exists(outer))
+			if !exists(joined) || !exists(outer) {
+				t.Errorf("caller committed: joined %v outer %v; want both stored", exists(joined), exists(outer))
+			}
+			rolledBack := randomID(t, "at-")
+			_ = d.InTx(ctx, func(ctx context.Context) error {
+				txCtx, err := f.store.BeginTX(ctx)
+				if err != nil {
+					return err
+				}
+				if err := f.store.CreateAccessTokenSession(txCtx, rolledBack, req); err != nil {
+					return err
+				}
+				if err := f.store.Commit(txCtx); err != nil {
+					return err
+				}
+				return errors.New("the caller rolls back")
+			})
+			if exists(rolledBack) {
+				t.Error("a joined transaction committed what its caller rolled back")
 			}
 		})
 

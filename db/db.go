@@ -6,12 +6,15 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -31,9 +34,22 @@ type DB struct {
 	Dialect Dialect
 }
 
+// Options are the knobs of OpenWith. The zero value is Open's behaviour.
+type Options struct {
+	// Tracer sees every statement sent to PostgreSQL, BEGIN and COMMIT
+	// included (pgx's QueryTracer); ignored on SQLite. Tests count a
+	// delegated login's statements with it.
+	Tracer pgx.QueryTracer
+}
+
 // Open connects to the store named by url: postgres://… or postgresql://…
 // for PostgreSQL, sqlite:<path> for the embedded store. It does not migrate.
 func Open(ctx context.Context, url string) (*DB, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 	// No gorm PrepareStmt: inside a transaction it prepares and deallocates
 	// every statement again, tripling the round trips of a delegated login
 	// (BENCHMARKS.md). pgx caches prepared statements per connection itself.
@@ -50,7 +66,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		dialect = Postgres
-		g, err = gorm.Open(postgres.Open(url), cfg)
+		pcfg, perr := pgx.ParseConfig(url)
+		if perr != nil {
+			return nil, fmt.Errorf("db: postgres URL: %w", perr)
+		}
+		pcfg.Tracer = opts.Tracer
+		g, err = gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*pcfg)}), cfg)
 	case strings.HasPrefix(url, "sqlite:"):
 		dialect = SQLite
 		path := strings.TrimPrefix(url, "sqlite:")
@@ -115,6 +136,44 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	return d.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))
 	})
+}
+
+// Tx is a transaction begun by Begin, for callers whose transaction cannot
+// be one closure (fosite begins, commits and rolls back in separate calls).
+// Prefer InTx.
+type Tx struct {
+	tx    *gorm.DB
+	ended bool
+}
+
+// Begin begins a transaction and returns the context that carries it: every
+// Conn(ctx), InTx(ctx) and audit entry under that context joins it. End it
+// with Commit or Rollback exactly once.
+func (d *DB) Begin(ctx context.Context) (context.Context, *Tx, error) {
+	tx := d.gorm.WithContext(ctx).Begin()
+	if tx.Error != nil {
+		return ctx, nil, fmt.Errorf("db: begin: %w", tx.Error)
+	}
+	return context.WithValue(ctx, txKey{}, tx), &Tx{tx: tx}, nil
+}
+
+// Commit commits the transaction.
+func (t *Tx) Commit() error {
+	if t.ended {
+		return sql.ErrTxDone
+	}
+	t.ended = true
+	return t.tx.Commit().Error
+}
+
+// Rollback rolls the transaction back; after Commit or Rollback it does
+// nothing.
+func (t *Tx) Rollback() error {
+	if t.ended {
+		return nil
+	}
+	t.ended = true
+	return t.tx.Rollback().Error
 }
 
 // InTransaction reports whether ctx carries a transaction begun by InTx.

@@ -584,6 +584,10 @@ func TestOIDCGoClient(t *testing.T) {
 		requestedAt := time.Now()
 		f := newLoginFlow()
 		resp, _ := p.get(t, c, s.authURL(f, oauth2.SetAuthURLParam("max_age", "0")))
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/oidc/choix" {
+			t.Fatalf("max_age=0 = %d → %q, want the choice", resp.StatusCode, loc)
+		}
+		resp, _ = p.get(t, c, "/oidc/choix")
 		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/connexion?service=1" {
 			t.Fatalf("max_age=0 with a session = %d → %q, want the sign-in page", resp.StatusCode, loc)
 		}

@@ -467,7 +467,7 @@ func TestExpiryAndRenewal(t *testing.T) {
 	})
 }
 
-func TestCheckUseAndUsableIn(t *testing.T) {
+func TestCheckUseResolveAndUsableBy(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
@@ -496,12 +496,17 @@ func TestCheckUseAndUsableIn(t *testing.T) {
 				t.Errorf("%s: CheckUse = %v, want %v", tt.name, err, tt.want)
 			}
 		}
-		list, err := f.mandates.UsableIn(ctx, f.org.ID, []string{"social", "logement"}, "d'ar")
-		if err != nil || len(list) != 1 || list[0].UsagerID != u.ID || len(list[0].Permissions) != 1 || list[0].Permissions[0].Procedure != "social" {
-			t.Fatalf("UsableIn = %+v, %v", list, err)
+		s, err := f.mandates.UsableBy(ctx, f.aidant.Account.ID, f.org.ID, []string{"social", "logement"})
+		if err != nil || s.Refusal != nil || len(s.Permissions) != 1 || s.Permissions[0].UsagerID != u.ID || s.Permissions[0].Procedure != "social" ||
+			s.OrganisationName != f.org.Name || s.GivenName != f.aidant.Account.GivenName {
+			t.Fatalf("UsableBy = %+v, %v", s, err)
 		}
-		if list, _ := f.mandates.UsableIn(ctx, other.ID, []string{"papiers"}, ""); len(list) != 0 {
-			t.Errorf("another organisation sees %d usagers", len(list))
+		if s, _ := f.mandates.UsableBy(ctx, f.aidant.Account.ID, other.ID, []string{"papiers"}); len(s.Permissions) != 0 || s.Refusal == nil {
+			t.Errorf("in another organisation: %+v, want a refusal and no permission", s)
+		}
+		res, err := f.mandates.Resolve(ctx, f.aidant.Account.ID, f.org.ID, good.PermissionID)
+		if err != nil || res.Permission.UsagerID != u.ID || res.Permission.MandateID != m.ID || res.SIRET != f.org.SIRET {
+			t.Errorf("Resolve = %+v, %v", res, err)
 		}
 		if err := f.dir.Deactivate(ctx, account.Operator, f.aidant.Account.ID); err != nil {
 			t.Fatal(err)

@@ -173,7 +173,9 @@ type DelegatedChoicePage struct {
 	Organisation string
 	Search       string
 	Usagers      []ChoiceUsager
-	Error        string
+	// Refusal says why the aidant may not act at all (not habilitated…).
+	Refusal string
+	Error   string
 }
 
 func (*DelegatedChoicePage) Template() string { return "delegated_choice.html" }

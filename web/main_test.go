@@ -27,6 +27,7 @@ import (
 	"procura/franceconnect/sandbox"
 	"procura/keyring"
 	"procura/mandate"
+	"procura/seal"
 	"procura/usager"
 )
 
@@ -127,7 +128,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	mandates := mandate.New(d, journal, dir, keys, oauth, e.clock.Now)
 	provider, err := authz.NewProvider(authz.ProviderConfig{
 		Issuer: e.ts.URL, Store: oauth, Keys: authz.KeyringKeys(keys), Journal: journal, DB: d, Now: e.clock.Now,
-		Permissions: authz.MandatePermissions{Mandates: mandates}, Usagers: authz.UsagerIdentities{Usagers: usagers},
+		Permissions: authz.MandatePermissions{Mandates: mandates, Usagers: usagers}, Usagers: authz.UsagerIdentities{Usagers: usagers},
 		PairwiseKey: bytes.Repeat([]byte{8}, 32), TokenKey: bytes.Repeat([]byte{9}, 32),
 		Logger: slog.New(slog.NewJSONHandler(e.logs, nil)),
 	})
@@ -135,9 +136,13 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 		t.Fatal(err)
 	}
 	e.oauth, e.provider = oauth, provider
+	pendingSealer, err := seal.New(bytes.Repeat([]byte{7}, 32), "web pending authorization")
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.srv, err = New(Deps{
 		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Provider: provider,
-		Now: e.clock.Now, Settings: settings,
+		Now: e.clock.Now, Settings: settings, PendingSealer: pendingSealer,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"procura/db"
 	"procura/franceconnect"
 	"procura/mandate"
+	"procura/seal"
 	"procura/static"
 	"procura/templates"
 	"procura/usager"
@@ -59,8 +60,11 @@ type Deps struct {
 	Provider *authz.Provider
 	Logger   *slog.Logger
 	// Now is the clock of sessions and audit entries.
-	Now      func() time.Time
-	Settings Settings
+	Now func() time.Time
+	// PendingSealer seals the service's request kept in a cookie during
+	// the delegated login (seal purpose "web pending authorization").
+	PendingSealer *seal.Sealer
+	Settings      Settings
 }
 
 // Server is Procura's HTTP server.
@@ -76,6 +80,7 @@ type Server struct {
 	log           *slog.Logger
 	now           func() time.Time
 	settings      Settings
+	pendingSealer *seal.Sealer
 
 	// hsts is set when the base URL is https.
 	hsts      bool
@@ -113,6 +118,7 @@ func New(deps Deps) (*Server, error) {
 		log:           deps.Logger,
 		now:           deps.Now,
 		settings:      deps.Settings,
+		pendingSealer: deps.PendingSealer,
 		hsts:          u.Scheme == "https",
 		sessions:      NewSessionStore(deps.DB, deps.Now, deps.Settings),
 		cop:           http.NewCrossOriginProtection(),
@@ -151,6 +157,9 @@ func (d Deps) check() error {
 	}
 	if d.Now == nil {
 		errs = append(errs, errors.New("web: Deps.Now is required"))
+	}
+	if d.PendingSealer == nil {
+		errs = append(errs, errors.New("web: Deps.PendingSealer is required"))
 	}
 	st := d.Settings
 	if st.SessionIdleTimeout <= 0 || st.SessionMaxAge < st.SessionIdleTimeout {

@@ -33,7 +33,7 @@ const noticeSignedOut = "Vous êtes déconnecté. À bientôt."
 func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 	// A service may ask a signed-in aidant to authenticate again
 	// (prompt=login, max_age): the form is then shown anyway.
-	reauth := r.URL.Query().Get("service") == "1" && s.hasPendingAuthorize(r)
+	reauth := r.URL.Query().Get("service") == "1" && s.hasPending(r)
 	if _, err := s.sessions.AccountID(r); err == nil && !reauth {
 		http.Redirect(w, r, "/aidant", http.StatusSeeOther)
 		return
@@ -85,7 +85,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 // afterSignIn is where a sign-in continues: the choice of a service's
 // pending request, or the aidant's home.
 func (s *Server) afterSignIn(r *http.Request) string {
-	if s.hasPendingAuthorize(r) {
+	if s.hasPending(r) {
 		return "/oidc/choix"
 	}
 	return "/aidant"

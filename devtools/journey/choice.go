@@ -14,7 +14,10 @@ type Choice struct {
 	Page      *Page
 	CSRFToken string
 	// Action is where the form posts.
-	Action  *url.URL
+	Action *url.URL
+	// Cancel is the value of the form's cancel button ("1" when the page
+	// has none): the page may say why the aidant goes back.
+	Cancel  string
 	Usagers []ChoiceUsager
 }
 
@@ -44,7 +47,7 @@ func ParseChoice(p *Page) (*Choice, error) {
 	if err != nil {
 		return nil, &Error{Step: "choice page", Err: err}
 	}
-	c := &Choice{Page: p, CSRFToken: f.Hidden.Get("csrf_token"), Action: action}
+	c := &Choice{Page: p, CSRFToken: f.Hidden.Get("csrf_token"), Action: action, Cancel: "1"}
 	if c.CSRFToken == "" {
 		c.CSRFToken = doc.hidden("csrf_token")
 	}
@@ -53,6 +56,9 @@ func ParseChoice(p *Page) (*Choice, error) {
 	}
 	heading := -2 // no button yet
 	for _, btn := range f.Buttons {
+		if btn.Name == "cancel" {
+			c.Cancel = btn.Value
+		}
 		if btn.Name != "permission_id" {
 			continue
 		}
@@ -119,7 +125,7 @@ func (b *Browser) OpenChoice(ctx context.Context, location string) (*Choice, err
 func (b *Browser) Submit(ctx context.Context, c *Choice, permissionID string) (*Page, error) {
 	form := url.Values{"csrf_token": {c.CSRFToken}}
 	if permissionID == "" {
-		form.Set("cancel", "1")
+		form.Set("cancel", c.Cancel)
 	} else {
 		form.Set("permission_id", permissionID)
 	}

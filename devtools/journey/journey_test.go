@@ -34,8 +34,8 @@ func TestParseChoice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.CSRFToken != "tok-1" || c.Action.String() != "http://procura.test/oidc/choix" {
-		t.Errorf("token %q action %s", c.CSRFToken, c.Action)
+	if c.CSRFToken != "tok-1" || c.Action.String() != "http://procura.test/oidc/choix" || c.Cancel != "1" {
+		t.Errorf("token %q action %s cancel %q", c.CSRFToken, c.Action, c.Cancel)
 	}
 	if len(c.Usagers) != 2 || c.Usagers[0].Name != "Jean-Luc D'Arcy" || c.Usagers[1].Name != "Élodie Lefèvre" {
 		t.Fatalf("usagers %+v", c.Usagers)
@@ -56,10 +56,10 @@ func TestParseChoice(t *testing.T) {
 
 func TestParseChoiceWithNobodyToChoose(t *testing.T) {
 	body := `<form method="post" action="/oidc/choix"><input type="hidden" name="csrf_token" value="t"><p>Aucun usager</p>
-<button type="submit" name="cancel" value="1">Annuler</button></form>`
+<button type="submit" name="cancel" value="nobody">Revenir au service</button></form>`
 	u, _ := url.Parse("http://procura.test/oidc/choix")
 	c, err := ParseChoice(&Page{URL: u, Status: 200, Body: body})
-	if err != nil || len(c.Usagers) != 0 || c.CSRFToken != "t" {
+	if err != nil || len(c.Usagers) != 0 || c.CSRFToken != "t" || c.Cancel != "nobody" {
 		t.Fatalf("choice %+v, %v", c, err)
 	}
 	if _, err := ParseChoice(&Page{URL: u, Status: 200, Body: "<p>Erreur</p>"}); err == nil {
