@@ -236,7 +236,7 @@ func TestSignIn(t *testing.T) {
 		f := newFixture(t, d)
 		ctx := context.Background()
 		c := f.newAidant(t, true)
-		if c.Account.Email != c.Account.Email || c.TOTPSecret == "" {
+		if c.Account.Email == "" || c.TOTPSecret == "" {
 			t.Fatalf("created = %+v", c)
 		}
 		code := f.code(t, c.TOTPSecret)

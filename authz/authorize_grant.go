@@ -67,7 +67,7 @@ func (p *Provider) issueCode(ctx context.Context, ar *AuthorizeRequest, d Delega
 		resp    fosite.AuthorizeResponder
 		refused error
 	)
-	err := p.db.InTx(ctx, func(ctx context.Context) error {
+	err := p.db.InTx(withMemo(ctx), func(ctx context.Context) error {
 		resolved, err := resolve(ctx)
 		if err != nil {
 			if !refusal(err) {

@@ -2,6 +2,8 @@ package authz
 
 import (
 	"context"
+
+	"github.com/ory/fosite"
 	"sync"
 	"time"
 )
@@ -38,6 +40,9 @@ func newClientCache(store *Store, ttl time.Duration) *clientCache {
 // uses the monotonic clock, not the provider's: it bounds staleness, it
 // does not decide anything a test would move the clock for.
 func (c *clientCache) get(ctx context.Context, id string) (*Client, error) {
+	if !plausibleClientID(id) {
+		return nil, fosite.ErrNotFound
+	}
 	if c.ttl < 0 {
 		return c.store.LoadClient(ctx, id)
 	}

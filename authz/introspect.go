@@ -42,9 +42,12 @@ func (p *Provider) ServeIntrospect(w http.ResponseWriter, r *http.Request) {
 	}
 	var (
 		answer  = introspection{}
-		authErr error
+		authErr = p.checkClientCredentials(r)
 	)
 	err := p.db.InTx(ctx, func(ctx context.Context) error {
+		if authErr != nil {
+			return nil
+		}
 		client, err := p.fosite.AuthenticateClient(ctx, r, r.PostForm)
 		if err != nil {
 			authErr = err

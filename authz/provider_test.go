@@ -410,15 +410,25 @@ func (rp *testRP) assertion(t *testing.T, jti string) []oauth2.AuthCodeOption {
 // the issuer, as most client libraries send it.
 func (rp *testRP) assertionJWT(t testing.TB, jti string) string {
 	t.Helper()
+	return rp.assertionJWTWith(t, jti, nil)
+}
+
+// assertionJWTWith is assertionJWT with its claims changed by edit.
+func (rp *testRP) assertionJWTWith(t testing.TB, jti string, edit func(claims map[string]any)) string {
+	t.Helper()
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: rp.assertionKey, KeyID: "rp-key"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	payload, _ := json.Marshal(map[string]any{
+	claims := map[string]any{
 		"iss": rp.client.ID, "sub": rp.client.ID, "aud": rp.op.srv.URL, "jti": jti,
 		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix(),
-	})
+	}
+	if edit != nil {
+		edit(claims)
+	}
+	payload, _ := json.Marshal(claims)
 	jws, err := signer.Sign(payload)
 	if err != nil {
 		t.Fatal(err)

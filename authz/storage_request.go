@@ -185,7 +185,7 @@ func (s *Store) rebaseExpiry(ctx context.Context, r fosite.Requester, k kind) {
 	}
 	tt := tokenExpiry(k)
 	if exp := sess.GetExpiresAt(tt); !exp.IsZero() {
-		sess.SetExpiresAt(tt, exp.Add(s.now().Sub(time.Now())))
+		sess.SetExpiresAt(tt, exp.Add(time.Until(s.now())))
 	}
 }
 

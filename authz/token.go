@@ -37,6 +37,10 @@ func (p *Provider) ServeToken(w http.ResponseWriter, r *http.Request) {
 		p.writeTokenError(ctx, w, nil, fosite.ErrInvalidRequest.WithHint("The request body is not a form."))
 		return
 	}
+	if err := p.checkClientCredentials(r); err != nil {
+		p.writeTokenError(ctx, w, nil, err)
+		return
+	}
 	if gt := r.PostForm.Get("grant_type"); gt != "" && !slices.Contains(grantTypes, gt) {
 		p.writeTokenError(ctx, w, nil, fosite.ErrUnsupportedGrantType)
 		return

@@ -23,6 +23,11 @@ func (p *Provider) ServeRevoke(w http.ResponseWriter, r *http.Request) {
 		p.fosite.WriteRevocationResponse(ctx, w, fosite.ErrInvalidRequest)
 		return
 	}
+	if err := p.checkClientCredentials(r); err != nil {
+		w.Header().Set("WWW-Authenticate", `Basic realm="procura"`)
+		p.fosite.WriteRevocationResponse(ctx, w, err)
+		return
+	}
 	var revokeErr error
 	err := p.db.InTx(ctx, func(ctx context.Context) error {
 		// Looked up first: fosite's revocation tells nothing of what it

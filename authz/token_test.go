@@ -243,7 +243,7 @@ func TestRefreshAndPermissionRecheck(t *testing.T) {
 		op := newTestOP(t, d)
 		del := op.delegation
 		rp := op.newRP(t, ClientRegistration{})
-		tok, _, _ := rp.login(t)
+		tok, first, _ := rp.login(t)
 
 		tok2, err := rp.conf.TokenSource(rp.ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
 		if err != nil {
@@ -251,6 +251,28 @@ func TestRefreshAndPermissionRecheck(t *testing.T) {
 		}
 		if tok2.AccessToken == tok.AccessToken || tok2.RefreshToken == tok.RefreshToken {
 			t.Fatal("refresh: got the same tokens")
+		}
+		// A new ID token, for the same usager, with the delegation's claims
+		// (OpenID Connect Core 1.0 §12.2).
+		raw, _ := tok2.Extra("id_token").(string)
+		idt, err := rp.verifier.Verify(rp.ctx, raw)
+		if err != nil {
+			t.Fatalf("refresh: ID token %q: %v", raw, err)
+		}
+		var claims, firstClaims struct {
+			RepScope []string       `json:"rep_scope"`
+			Act      map[string]any `json:"act"`
+			AuthTime int64          `json:"auth_time"`
+		}
+		if err := idt.Claims(&claims); err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Claims(&firstClaims); err != nil {
+			t.Fatal(err)
+		}
+		if idt.Subject != first.Subject || len(claims.RepScope) != 1 || claims.Act["sub"] != firstClaims.Act["sub"] ||
+			claims.AuthTime != firstClaims.AuthTime {
+			t.Errorf("refreshed ID token: sub %s %+v, first: sub %s %+v", idt.Subject, claims, first.Subject, firstClaims)
 		}
 		if resp := op.userinfoRaw(t, tok2.AccessToken); resp.StatusCode != http.StatusOK {
 			t.Errorf("userinfo with the refreshed token: %d", resp.StatusCode)

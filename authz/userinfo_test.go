@@ -106,7 +106,7 @@ func TestUserinfoRequests(t *testing.T) {
 
 func jwsHeader(t *testing.T, compact string) jose.Header {
 	t.Helper()
-	jws, err := jose.ParseSigned(compact, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+	jws, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
 	if err != nil {
 		t.Fatalf("not a JWS: %v", err)
 	}

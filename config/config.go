@@ -133,7 +133,7 @@ func (c Config) Validate() error {
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("PROCURA_DATABASE_URL: required"))
 	} else if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
-		errs = append(errs, errors.New("PROCURA_DATABASE_URL: must start with postgres://, postgresql:// or sqlite:"))
+		errs = append(errs, errors.New("PROCURA_DATABASE_URL: must start with sqlite:, postgres:// or postgresql://"))
 	} else if strings.HasPrefix(c.DatabaseURL, "sqlite:") && !c.Dev {
 		errs = append(errs, errors.New("PROCURA_DATABASE_URL: the embedded SQLite store is for `procura dev` only; use PostgreSQL"))
 	}

@@ -81,7 +81,7 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 		dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)"
 		g, err = gorm.Open(sqlite.Open(dsn), cfg)
 	default:
-		return nil, errors.New("db: URL must start with postgres://, postgresql:// or sqlite:")
+		return nil, errors.New("db: URL must start with sqlite:, postgres:// or postgresql://")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", dialect, err)

@@ -87,7 +87,7 @@ func (s *Service) verifyUserinfoJWT(ctx context.Context, party rp.RelyingParty, 
 			algs = append(algs, jose.SignatureAlgorithm(a))
 		}
 	}
-	jws, err := jose.ParseSigned(token, algs)
+	jws, err := jose.ParseSignedCompact(token, algs)
 	if err != nil {
 		return "", fmt.Errorf("userinfo JWT: %w", err)
 	}

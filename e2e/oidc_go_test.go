@@ -754,7 +754,7 @@ func TestOIDCKeyRotation(t *testing.T) {
 // headerKID returns the kid of a compact JWS.
 func headerKID(t *testing.T, compact string) string {
 	t.Helper()
-	jws, err := jose.ParseSigned(compact, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+	jws, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
 	if err != nil || len(jws.Signatures) != 1 {
 		t.Fatalf("parse JWS: %v", err)
 	}

@@ -90,7 +90,7 @@ func (cfg Config) validate() error {
 		}
 	}
 	if !slices.Contains(cfg.Scopes, "openid") {
-		errs = append(errs, errors.New("Scopes must contain openid"))
+		errs = append(errs, errors.New("the scopes must contain openid"))
 	}
 	for _, s := range cfg.Scopes {
 		if s == "" || strings.ContainsAny(s, " \t\r\n\"\\") {

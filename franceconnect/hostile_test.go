@@ -283,7 +283,7 @@ func TestLogoutURL(t *testing.T) {
 		q.Get("state") != "logout-state" || q.Get("post_logout_redirect_uri") != "https://procura.test/franceconnect/logout-callback" {
 		t.Fatalf("LogoutURL = %s", got)
 	}
-	if len(NewState()) < 22 || NewState() == NewState() {
+	if a, b := NewState(), NewState(); len(a) < 22 || a == b {
 		t.Error("NewState is not random enough")
 	}
 }

@@ -23,6 +23,11 @@
 #   BENCH_DB_SETTINGS     PostgreSQL settings of the bench database only, e.g.
 #                         "synchronous_commit=off" (ALTER DATABASE … SET)
 #   BENCH_LOADGEN_FLAGS   more loadgen flags, e.g. "-signin-parallel 16"
+#   BENCH_PEER=0          skip the side-by-side run: ../shared/bench/flowload
+#                         drives the same complete login against Procura and
+#                         against node oidc-provider 9 (in-memory store), in
+#                         one run, BENCH_PEER_DURATION (15s) each, 16 in
+#                         flight; results in bin/bench/peer-*.json
 # Results: the terminal, and bin/bench/ (go-bench.txt, load.json, server log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,4 +100,24 @@ bin/loadgen -base "$PROCURA_BASE_URL" -procura bin/procura -server-pid "$pid" \
 if [ "${BENCH_PROFILE:-0}" != 0 ]; then
   echo "== profiles in $out: go tool pprof -top bin/profserver $out/max-cpu.pprof"
   $GO tool pprof -top -nodecount 25 bin/profserver "$out/max-cpu.pprof" 2>/dev/null | head -35 || true
+fi
+
+if [ "${BENCH_PEER:-1}" != 0 ] && [ -d ../shared/bench/flowload ]; then
+  echo "== side by side: the same delegated login against Procura and node oidc-provider 9 (in-memory)"
+  bin/loadgen -base "$PROCURA_BASE_URL" -procura bin/procura -aidants 16 -usagers "${BENCH_USAGERS:-10}" \
+    -setup-only -fixtures "$out/peer-fixtures.json" >/dev/null
+  $GO -C ../shared/bench/flowload build -o "$PWD/bin/flowload" .
+  mkdir -p bin/peer
+  cp ../shared/bench/peers/oidc-provider.mjs bin/peer/
+  [ -d bin/peer/node_modules/oidc-provider ] || npm install --prefix bin/peer --no-audit --no-fund --silent oidc-provider@9 >/dev/null
+  peerport=$((port + 1))
+  node bin/peer/oidc-provider.mjs "$peerport" >"$out/peer.log" 2>&1 &
+  peerpid=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$peerport/.well-known/openid-configuration" >/dev/null 2>&1 && break; sleep 0.1; done
+  d=${BENCH_PEER_DURATION:-15s}
+  bin/flowload -issuer "http://127.0.0.1:$peerport" -secret bench-secret-bench-secret-bench-secret -c 16 -d "$d" >"$out/peer-oidc-provider.json"
+  bin/flowload -issuer "$PROCURA_BASE_URL" -mode procura -fixtures "$out/peer-fixtures.json" -c 16 -d "$d" >"$out/peer-procura.json"
+  kill "$peerpid" 2>/dev/null || true
+  echo "oidc-provider: $(cat "$out/peer-oidc-provider.json")"
+  echo "procura:       $(cat "$out/peer-procura.json")"
 fi

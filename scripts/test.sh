@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, as `make test` and CI run it: vet, the Go tests on
+# The whole test suite, as `make test` and CI run it: vet, staticcheck, the Go tests on
 # PostgreSQL and SQLite (fuzz seed corpora included), and the browser tests
 # (Debian's Chromium driven by playwright-core).
 set -euo pipefail
@@ -17,4 +17,6 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>
 fi
 
 go vet -tags browser ./...
+# staticcheck from the Go module proxy, pinned: its findings fail the run.
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -tags browser ./...
 exec ./scripts/with-postgres.sh go test -tags browser -count=1 -timeout 12m ./...

@@ -2,8 +2,11 @@ package web
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 
@@ -27,32 +30,79 @@ func TestDelegatedLoginBudget(t *testing.T) {
 	counter := &dbtest.Statements{}
 	e := newEnv(t, dbtest.PostgresTraced(t, counter))
 	_, aidant := e.orgAndAidant(true)
-	service, secret := e.newServiceWithSecret("social")
-	if _, err := e.keys.Ensure(context.Background(), keyring.PurposeOIDC, jose.ES256); err != nil {
-		t.Fatal(err)
-	}
+	svc := e.newServiceWithSecret("social")
 	c := e.signInAidant(aidant)
 	e.createMandate(c, aidant, "jean-luc-darcy", "social")
-
-	counter.Reset()
-	svc := &journey.Service{BaseURL: e.ts.URL, ClientID: service, Secret: secret, RedirectURI: serviceCallback, Client: e.newClient()}
-	social := func(choice *journey.Choice) (string, error) { return choice.Permission("", "Social - Santé") }
-	if _, err := svc.Login(context.Background(), e.browser(c), nil, social, nil); err != nil {
+	// Warm: the signing keys are read once per RefreshInterval, not per
+	// login.
+	if _, err := svc.Login(context.Background(), e.browser(c), nil, firstPermission, nil); err != nil {
 		t.Fatalf("delegated login: %v\n%s", err, e.logs.String())
 	}
 
+	counter.Reset()
+	if _, err := svc.Login(context.Background(), e.browser(c), nil, firstPermission, nil); err != nil {
+		t.Fatalf("delegated login: %v\n%s", err, e.logs.String())
+	}
 	statements, commits := counter.Counts()
 	if len(statements) > loginStatementBudget || commits > loginCommitBudget {
 		t.Errorf("one delegated login: %d statements, %d commits; budget %d and %d:\n%s",
 			len(statements), commits, loginStatementBudget, loginCommitBudget, strings.Join(statements, "\n"))
 	} else {
-		t.Logf("one delegated login: %d statements, %d commits:\n%s", len(statements), commits, strings.Join(statements, "\n"))
+		t.Logf("one delegated login: %d statements, %d commits", len(statements), commits)
 	}
 }
 
+// Codes and tokens end by the provider's clock, not the system's.
+func TestTokensExpireOnTheInjectedClock(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, dbtest.SQLite(t))
+	_, aidant := e.orgAndAidant(true)
+	svc := e.newServiceWithSecret("social")
+	c := e.signInAidant(aidant)
+	e.createMandate(c, aidant, "jean-luc-darcy", "social")
+
+	tokens, err := svc.Login(ctx, e.browser(c), nil, firstPermission, nil) // UserInfo at once included
+	if err != nil {
+		t.Fatalf("delegated login: %v\n%s", err, e.logs.String())
+	}
+	e.clock.Advance(5*time.Minute + time.Second) // the access token's lifespan
+	if _, err := svc.UserInfo(ctx, tokens.AccessToken); answerStatus(err) != http.StatusUnauthorized {
+		t.Errorf("userinfo after the access token's lifespan → %v, want 401", err)
+	}
+
+	r := journey.NewRequest()
+	choice := e.openChoice(c, svc.AuthorizeURL(r, nil))
+	callback, err := e.browser(c).Choose(ctx, choice, choice.Permissions()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute + time.Second) // the code's lifespan
+	if _, err := svc.Exchange(ctx, callback.Query().Get("code"), r); answerStatus(err) != http.StatusBadRequest {
+		t.Errorf("token after the code's lifespan → %v, want 400", err)
+	}
+}
+
+// firstPermission picks the first permission the choice page offers.
+func firstPermission(c *journey.Choice) (string, error) {
+	if ids := c.Permissions(); len(ids) > 0 {
+		return ids[0], nil
+	}
+	return "", errors.New("no permission offered")
+}
+
+// answerStatus is the HTTP status of a journey's error, 0 when none.
+func answerStatus(err error) int {
+	var failed *journey.Error
+	if errors.As(err, &failed) {
+		return failed.Status
+	}
+	return 0
+}
+
 // newServiceWithSecret registers a confidential service serving procedures
-// and returns its id and secret.
-func (e *env) newServiceWithSecret(procedures ...string) (string, string) {
+// (the provider's signing keys are made) and returns it, for the journey
+// driver.
+func (e *env) newServiceWithSecret(procedures ...string) *journey.Service {
 	e.t.Helper()
 	id := "budget-service"
 	_, secret, err := e.oauth.CreateClient(context.Background(), authz.ClientRegistration{ID: id, Name: "Caisse démo",
@@ -60,5 +110,8 @@ func (e *env) newServiceWithSecret(procedures ...string) (string, string) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return id, secret
+	if _, err := e.keys.Ensure(context.Background(), keyring.PurposeOIDC, jose.ES256); err != nil {
+		e.t.Fatal(err)
+	}
+	return &journey.Service{BaseURL: e.ts.URL, ClientID: id, Secret: secret, RedirectURI: serviceCallback, Client: e.newClient()}
 }
