@@ -318,16 +318,16 @@ func (d *Directory) Memberships(ctx context.Context, accountID string) ([]Member
 	return out, nil
 }
 
-// SwitchOrganisation records that an account now works for another of its
-// organisations; it refuses an organisation the account is not a member of
-// (and audits the attempt).
-func (d *Directory) SwitchOrganisation(ctx context.Context, accountID, fromOrg, toOrg string) (Membership, error) {
+// SwitchOrganisation makes the account work for another of its
+// organisations in s, and records it, in one transaction; it refuses an
+// organisation the account is not a member of (and audits the attempt).
+func (d *Directory) SwitchOrganisation(ctx context.Context, accountID, fromOrg, toOrg string, s Session) (Membership, error) {
 	ms, err := d.Memberships(ctx, accountID)
 	if err != nil {
 		return Membership{}, err
 	}
 	i := slices.IndexFunc(ms, func(m Membership) bool { return m.Organisation.ID == toOrg })
-	actor := Actor{Kind: audit.ActorAidant, ID: accountID}
+	actor := Actor{Kind: actorKind(ms, fromOrg), ID: accountID}
 	if i < 0 {
 		err := d.db.InTx(ctx, func(ctx context.Context) error {
 			return d.record(ctx, actor, audit.ActionCrossOrganisationRefused, accountID, fromOrg,
@@ -338,14 +338,21 @@ func (d *Directory) SwitchOrganisation(ctx context.Context, accountID, fromOrg, 
 		}
 		return Membership{}, ErrNotMember
 	}
+	actor.Kind = actorKind(ms, toOrg)
 	err = d.db.InTx(ctx, func(ctx context.Context) error {
-		return d.record(ctx, actor, audit.ActionOrganisationSwitch, accountID, toOrg, map[string]string{"from": fromOrg})
+		if err := d.record(ctx, actor, audit.ActionOrganisationSwitch, accountID, toOrg, map[string]string{"from": fromOrg}); err != nil {
+			return err
+		}
+		return s.SwitchOrganisation(ctx, toOrg)
 	})
-	return ms[i], err
+	if err != nil {
+		return Membership{}, err
+	}
+	return ms[i], nil
 }
 
 // Deactivate stops an account: it can no longer sign in, and its sessions
-// end at once (their rows are deleted in the same transaction).
+// end at once (through Sessions, in the same transaction).
 func (d *Directory) Deactivate(ctx context.Context, actor Actor, accountID string) error {
 	return d.setActive(ctx, actor, accountID, false)
 }
@@ -373,11 +380,11 @@ func (d *Directory) setActive(ctx context.Context, actor Actor, accountID string
 		details := map[string]string{}
 		if !active {
 			action = audit.ActionAccountDeactivated
-			res := conn.Exec("DELETE FROM web_sessions WHERE account_id = ?", accountID)
-			if res.Error != nil {
-				return fmt.Errorf("account: end sessions: %w", res.Error)
+			ended, err := d.sessions.EndAccountSessions(ctx, accountID)
+			if err != nil {
+				return fmt.Errorf("account: end sessions: %w", err)
 			}
-			details["sessions_ended"] = fmt.Sprint(res.RowsAffected)
+			details["sessions_ended"] = fmt.Sprint(ended)
 		}
 		return d.record(ctx, actor, action, accountID, "", details)
 	})

@@ -15,6 +15,7 @@ import (
 	"procura/db"
 	"procura/db/dbtest"
 	"procura/problem"
+	"procura/web"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -38,6 +39,48 @@ type fixture struct {
 	journal *audit.Journal
 	clock   *clock
 	org     account.Organisation
+	session *session
+}
+
+// session is one request's web session as account sees it: it remembers
+// what was done to it, and whether each call came inside a transaction.
+type session struct {
+	mu        sync.Mutex
+	begun     []account.SignedIn
+	ended     int
+	switched  []string
+	outsideTx int
+	fail      error
+}
+
+func (s *session) BeginAccount(ctx context.Context, in account.SignedIn) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !db.InTransaction(ctx) {
+		s.outsideTx++
+	}
+	s.begun = append(s.begun, in)
+	return s.fail
+}
+
+func (s *session) SwitchOrganisation(ctx context.Context, organisationID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !db.InTransaction(ctx) {
+		s.outsideTx++
+	}
+	s.switched = append(s.switched, organisationID)
+	return s.fail
+}
+
+func (s *session) End(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !db.InTransaction(ctx) {
+		s.outsideTx++
+	}
+	s.ended++
+	return s.fail
 }
 
 var siretSeq atomic.Int64
@@ -61,7 +104,8 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
 	j := audit.New(d, c.Now)
-	dir, err := account.NewDirectory(d, j, bytes.Repeat([]byte{1}, 32), c.Now)
+	sessions := web.NewSessionStore(d, c.Now, web.Settings{SessionIdleTimeout: 30 * time.Minute, SessionMaxAge: 10 * time.Hour})
+	dir, err := account.NewDirectory(d, j, bytes.Repeat([]byte{1}, 32), sessions, c.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +113,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{d: d, dir: dir, journal: j, clock: c, org: org}
+	return &fixture{d: d, dir: dir, journal: j, clock: c, org: org, session: &session{}}
 }
 
 var emailSeq atomic.Int64
@@ -240,7 +284,7 @@ func TestSignIn(t *testing.T) {
 			t.Fatalf("created = %+v", c)
 		}
 		code := f.code(t, c.TOTPSecret)
-		a, err := f.dir.SignIn(ctx, account.Credentials{Email: "  " + c.Account.Email, Password: "correct horse battery", Code: code, IP: "192.0.2.1"})
+		a, err := f.dir.SignIn(ctx, account.Credentials{Email: "  " + c.Account.Email, Password: "correct horse battery", Code: code, IP: "192.0.2.1"}, f.session)
 		if err != nil {
 			t.Fatalf("SignIn: %v", err)
 		}
@@ -248,14 +292,14 @@ func TestSignIn(t *testing.T) {
 			t.Errorf("signed in %s, want %s", a.ID, c.Account.ID)
 		}
 		// The same code again, in its window, is refused.
-		_, err = f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: code, IP: "192.0.2.1"})
+		_, err = f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: code, IP: "192.0.2.1"}, f.session)
 		if !errors.Is(err, account.ErrCodeReplayed) {
 			t.Errorf("replayed code: err = %v, want ErrCodeReplayed", err)
 		}
 		// One step later, the next code passes; one of drift either way is accepted.
 		f.clock.Advance(30 * time.Second)
 		next, _ := account.TOTPCode(c.TOTPSecret, f.clock.Now().Add(30*time.Second))
-		if _, err := f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: next, IP: "192.0.2.1"}); err != nil {
+		if _, err := f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: next, IP: "192.0.2.1"}, f.session); err != nil {
 			t.Errorf("code of the next step: %v", err)
 		}
 		want := []audit.Action{audit.ActionAccountCreated, audit.ActionMembershipAdded, audit.ActionTOTPEnrolled,
@@ -294,7 +338,7 @@ func TestSignInFailuresLookAlike(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				creds := tt.creds()
 				creds.IP = "198.51.100." + fmt.Sprint(emailSeq.Add(1)%250)
-				_, err := f.dir.SignIn(context.Background(), creds)
+				_, err := f.dir.SignIn(context.Background(), creds, f.session)
 				if !errors.Is(err, account.ErrBadCredentials) {
 					t.Fatalf("err = %v, want ErrBadCredentials", err)
 				}
@@ -314,7 +358,7 @@ func TestLockoutGrowsAndAppliesToUnknownEmails(t *testing.T) {
 		for _, email := range []string{c.Account.Email, "ghost@example.fr"} {
 			var err error
 			for i := 0; i < account.DefaultThrottle.Threshold; i++ {
-				_, err = f.dir.SignIn(ctx, account.Credentials{Email: email, Password: "wrong password!!", Code: "123456", IP: "203.0.113.9"})
+				_, err = f.dir.SignIn(ctx, account.Credentials{Email: email, Password: "wrong password!!", Code: "123456", IP: "203.0.113.9"}, f.session)
 			}
 			var locked *account.LockedOutError
 			if !errors.As(err, &locked) {
@@ -325,20 +369,20 @@ func TestLockoutGrowsAndAppliesToUnknownEmails(t *testing.T) {
 				t.Errorf("lockout code = %s", problem.CodeOf(err))
 			}
 			// Even the right credentials are refused during the lockout.
-			_, err = f.dir.SignIn(ctx, account.Credentials{Email: email, Password: "correct horse battery", Code: f.code(t, c.TOTPSecret), IP: "203.0.113.10"})
+			_, err = f.dir.SignIn(ctx, account.Credentials{Email: email, Password: "correct horse battery", Code: f.code(t, c.TOTPSecret), IP: "203.0.113.10"}, f.session)
 			if !errors.As(err, &locked) {
 				t.Fatalf("%s: during lockout err = %v", email, err)
 			}
 			// After it, one more failure locks for twice as long.
 			f.clock.Advance(first + time.Second)
-			_, err = f.dir.SignIn(ctx, account.Credentials{Email: email, Password: "wrong password!!", Code: "123456", IP: "203.0.113.11"})
+			_, err = f.dir.SignIn(ctx, account.Credentials{Email: email, Password: "wrong password!!", Code: "123456", IP: "203.0.113.11"}, f.session)
 			if !errors.As(err, &locked) || locked.Until.Sub(f.clock.Now()) != 2*first {
 				t.Fatalf("%s: second lockout = %v, want %v", email, err, 2*first)
 			}
 			f.clock.Advance(2*first + time.Second)
 		}
 		// The account signs in once the lockout is over, which clears the counter.
-		if _, err := f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: f.code(t, c.TOTPSecret), IP: "203.0.113.12"}); err != nil {
+		if _, err := f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: f.code(t, c.TOTPSecret), IP: "203.0.113.12"}, f.session); err != nil {
 			t.Fatalf("after lockout: %v", err)
 		}
 		if n := f.count(t, "audit_entries", "action = ?", string(audit.ActionLockedOut)); n < 4 {
@@ -352,7 +396,7 @@ func TestLockoutPerIP(t *testing.T) {
 		f := newFixture(t, d)
 		var err error
 		for i := 0; i < account.DefaultThrottle.Threshold*4; i++ {
-			_, err = f.dir.SignIn(context.Background(), account.Credentials{Email: fmt.Sprintf("spray%d@example.fr", i), Password: "wrong password!!", IP: "203.0.113.77"})
+			_, err = f.dir.SignIn(context.Background(), account.Credentials{Email: fmt.Sprintf("spray%d@example.fr", i), Password: "wrong password!!", IP: "203.0.113.77"}, f.session)
 		}
 		var locked *account.LockedOutError
 		if !errors.As(err, &locked) {
@@ -377,7 +421,7 @@ func TestInactiveAccountAndSessionsEnd(t *testing.T) {
 		if n := f.count(t, "web_sessions", "account_id = ?", c.Account.ID); n != 0 {
 			t.Errorf("%d sessions survive deactivation", n)
 		}
-		_, err := f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: f.code(t, c.TOTPSecret)})
+		_, err := f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: f.code(t, c.TOTPSecret)}, f.session)
 		if !errors.Is(err, account.ErrInactive) {
 			t.Errorf("deactivated sign-in: err = %v, want ErrInactive", err)
 		}
@@ -387,7 +431,7 @@ func TestInactiveAccountAndSessionsEnd(t *testing.T) {
 		if err := f.dir.Reactivate(ctx, account.Operator, c.Account.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: f.code(t, c.TOTPSecret)}); err != nil {
+		if _, err := f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: f.code(t, c.TOTPSecret)}, f.session); err != nil {
 			t.Errorf("reactivated sign-in: %v", err)
 		}
 	})
@@ -398,7 +442,7 @@ func TestEnrolment(t *testing.T) {
 		f := newFixture(t, d)
 		ctx := context.Background()
 		c := f.newAidant(t, false)
-		a, err := f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery"})
+		a, err := f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery"}, f.session)
 		if !errors.Is(err, account.ErrEnrolmentNeeded) || a.ID != c.Account.ID {
 			t.Fatalf("SignIn without TOTP = %v, %v; want the account and ErrEnrolmentNeeded", a.ID, err)
 		}
@@ -406,19 +450,19 @@ func TestEnrolment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.dir.CompleteEnrolment(ctx, a.ID, e.Sealed, "000000"); !errors.Is(err, account.ErrEnrolmentCode) {
+		if _, err := f.dir.CompleteEnrolment(ctx, a.ID, e.Sealed, "000000", f.session); !errors.Is(err, account.ErrEnrolmentCode) {
 			t.Errorf("wrong code: err = %v", err)
 		}
 		other := f.newAidant(t, false)
-		if _, err := f.dir.CompleteEnrolment(ctx, other.Account.ID, e.Sealed, f.code(t, e.Secret)); err == nil {
+		if _, err := f.dir.CompleteEnrolment(ctx, other.Account.ID, e.Sealed, f.code(t, e.Secret), f.session); err == nil {
 			t.Error("a pending seed was accepted for another account")
 		}
 		code := f.code(t, e.Secret)
-		if _, err := f.dir.CompleteEnrolment(ctx, a.ID, e.Sealed, code); err != nil {
+		if _, err := f.dir.CompleteEnrolment(ctx, a.ID, e.Sealed, code, f.session); err != nil {
 			t.Fatal(err)
 		}
 		// The enrolment code is used up: it cannot sign in again.
-		_, err = f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: code})
+		_, err = f.dir.SignIn(ctx, account.Credentials{Email: c.Account.Email, Password: "correct horse battery", Code: code}, f.session)
 		if !errors.Is(err, account.ErrCodeReplayed) {
 			t.Errorf("enrolment code reused: err = %v, want ErrCodeReplayed", err)
 		}
@@ -453,12 +497,15 @@ func TestSwitchOrganisation(t *testing.T) {
 		if err != nil || len(ms) != 2 {
 			t.Fatalf("memberships = %v, %v", ms, err)
 		}
-		m, err := f.dir.SwitchOrganisation(ctx, c.Account.ID, f.org.ID, second.ID)
+		m, err := f.dir.SwitchOrganisation(ctx, c.Account.ID, f.org.ID, second.ID, f.session)
 		if err != nil || m.Organisation.ID != second.ID || !m.Has(account.RoleManager) {
 			t.Fatalf("switch = %+v, %v", m, err)
 		}
-		if _, err := f.dir.SwitchOrganisation(ctx, c.Account.ID, second.ID, stranger.ID); !errors.Is(err, account.ErrNotMember) {
+		if _, err := f.dir.SwitchOrganisation(ctx, c.Account.ID, second.ID, stranger.ID, f.session); !errors.Is(err, account.ErrNotMember) {
 			t.Errorf("switch to a stranger organisation: err = %v", err)
+		}
+		if fmt.Sprint(f.session.switched) != fmt.Sprint([]string{second.ID}) || f.session.outsideTx != 0 {
+			t.Errorf("session switched to %v (%d calls outside a transaction), want only %s", f.session.switched, f.session.outsideTx, second.ID)
 		}
 		got := f.actions(t, c.Account.ID)
 		if fmt.Sprint(got) != fmt.Sprint([]audit.Action{audit.ActionOrganisationSwitch, audit.ActionCrossOrganisationRefused}) {

@@ -5,6 +5,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 type Directory struct {
 	db       *db.DB
 	journal  *audit.Journal
+	sessions Sessions
 	totpSeal *seal.Sealer
 	now      func() time.Time
 	throttle ThrottlePolicy
@@ -27,13 +29,17 @@ type Directory struct {
 }
 
 // NewDirectory returns the directory kept in d. TOTP seeds are sealed with a
-// key derived from masterKey; now is the clock.
-func NewDirectory(d *db.DB, j *audit.Journal, masterKey []byte, now func() time.Time) (*Directory, error) {
+// key derived from masterKey; sessions ends the sessions of a deactivated
+// account; now is the clock.
+func NewDirectory(d *db.DB, j *audit.Journal, masterKey []byte, sessions Sessions, now func() time.Time) (*Directory, error) {
+	if sessions == nil {
+		return nil, errors.New("account: NewDirectory needs the session store, to end the sessions of deactivated accounts")
+	}
 	s, err := seal.New(masterKey, "totp-seed")
 	if err != nil {
 		return nil, err
 	}
-	return &Directory{db: d, journal: j, totpSeal: s, now: now, throttle: DefaultThrottle,
+	return &Directory{db: d, journal: j, sessions: sessions, totpSeal: s, now: now, throttle: DefaultThrottle,
 		hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
 }
 

@@ -63,8 +63,9 @@ func (d *Directory) ReopenEnrolment(ctx context.Context, accountID string, seale
 }
 
 // CompleteEnrolment stores the seed once the person proves their app shows
-// its codes; it signs them in (the code is used up) and audits both acts.
-func (d *Directory) CompleteEnrolment(ctx context.Context, accountID string, sealed []byte, code string) (Account, error) {
+// its codes; it signs them in to s (the code is used up) and audits both
+// acts, in one transaction.
+func (d *Directory) CompleteEnrolment(ctx context.Context, accountID string, sealed []byte, code string, s Session) (Account, error) {
 	secret, err := d.pendingSecret(accountID, sealed)
 	if err != nil {
 		return Account{}, err
@@ -72,6 +73,10 @@ func (d *Directory) CompleteEnrolment(ctx context.Context, accountID string, sea
 	step, ok := matchTOTP(secret, code, d.now())
 	if !ok {
 		return Account{}, ErrEnrolmentCode
+	}
+	ms, err := d.Memberships(ctx, accountID)
+	if err != nil {
+		return Account{}, err
 	}
 	err = d.db.InTx(ctx, func(ctx context.Context) error {
 		res := d.db.Conn(ctx).Model(&accountRow{}).Where("id = ? AND totp_secret IS NULL AND active", accountID).
@@ -86,11 +91,11 @@ func (d *Directory) CompleteEnrolment(ctx context.Context, accountID string, sea
 		if res.RowsAffected == 0 {
 			return conflict("Ce compte a déjà une application d'authentification, ou il est désactivé.")
 		}
-		actor := Actor{Kind: audit.ActorAidant, ID: accountID}
+		actor := Actor{Kind: actorKind(ms, firstOrganisation(ms)), ID: accountID}
 		if err := d.record(ctx, actor, audit.ActionTOTPEnrolled, accountID, "", map[string]string{"device": "app"}); err != nil {
 			return err
 		}
-		return d.record(ctx, actor, audit.ActionSignIn, accountID, "", map[string]string{"method": "password+totp_enrolment"})
+		return d.beginSession(ctx, accountID, ms, "password+totp_enrolment", s)
 	})
 	if err != nil {
 		return Account{}, err

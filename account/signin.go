@@ -18,7 +18,10 @@ type Credentials struct {
 	IP       string
 }
 
-// SignIn checks credentials and returns the signed-in account.
+// SignIn checks credentials, signs the account in to s and returns it.
+// On success the TOTP code is used up, the sign-in recorded and the session
+// begun (on a fresh id, in the account's first organisation) in one
+// transaction.
 //
 // Errors: ErrBadCredentials for an unknown email, a wrong password or a wrong
 // code (one message for all three); ErrCodeReplayed for a code already used;
@@ -27,7 +30,7 @@ type Credentials struct {
 // password is right and no TOTP is enrolled yet (the caller then offers
 // enrolment, nothing else). Every outcome but the last is audited; failures
 // count toward lockout per email and per IP address.
-func (d *Directory) SignIn(ctx context.Context, c Credentials) (Account, error) {
+func (d *Directory) SignIn(ctx context.Context, c Credentials, s Session) (Account, error) {
 	now := d.now()
 	email, emailErr := NormaliseEmail(c.Email)
 	if emailErr != nil {
@@ -93,6 +96,10 @@ func (d *Directory) SignIn(ctx context.Context, c Credentials) (Account, error) 
 	if !ok {
 		return Account{}, d.failSignIn(ctx, actor, ek, ik, "totp", ErrBadCredentials, now)
 	}
+	ms, err := d.Memberships(ctx, row.ID)
+	if err != nil {
+		return Account{}, err
+	}
 	replayed := false
 	err = d.db.InTx(ctx, func(ctx context.Context) error {
 		// Conditional on the last step, so that two requests racing with the
@@ -109,8 +116,7 @@ func (d *Directory) SignIn(ctx context.Context, c Credentials) (Account, error) 
 		if err := d.clearThrottle(ctx, ek); err != nil {
 			return err
 		}
-		return d.journal.Record(ctx, audit.Entry{Action: audit.ActionSignIn, ActorKind: audit.ActorAidant, ActorID: row.ID,
-			Details: map[string]string{"method": "password+totp"}})
+		return d.beginSession(ctx, row.ID, ms, "password+totp", s)
 	})
 	if err != nil {
 		return Account{}, err

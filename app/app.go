@@ -41,10 +41,15 @@ type App struct {
 	Directory *account.Directory
 	Usagers   *usager.Registry
 	Keys      *keyring.Keyring
-	Mandates  *mandate.Registry
+	// Sessions is the store of web sessions; deactivating an account ends
+	// its sessions through it.
+	Sessions *web.SessionStore
+	Mandates *mandate.Registry
 	// OAuth is the OpenID Provider's storage; mandates revoke its tokens.
 	OAuth *authz.Store
-	Web   *web.Server
+	// Clients registers and disables services, with their audit entries.
+	Clients *authz.Clients
+	Web     *web.Server
 	// FCSandbox is the FranceConnect-like provider `procura dev` mounts at
 	// /fc-sandbox, and DemoService the service it mounts at /demo-service;
 	// nil otherwise.
@@ -95,7 +100,8 @@ func (a *App) ensureKeys(ctx context.Context) error {
 // what the operator commands need.
 func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {
 	j := audit.New(d, now)
-	dir, err := account.NewDirectory(d, j, cfg.MasterKey, now)
+	sessions := web.NewSessionStore(d, now, webSettings(cfg))
+	dir, err := account.NewDirectory(d, j, cfg.MasterKey, sessions, now)
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +114,8 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 		return nil, err
 	}
 	oauth := authz.NewStore(d, now)
-	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys,
-		OAuth: oauth, Mandates: mandate.New(d, j, dir, keys, oauth, now)}, nil
+	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
+		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandate.New(d, j, dir, usagers, keys, oauth, now)}, nil
 }
 
 func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {
@@ -129,7 +135,7 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	// served by this very process once it listens).
 	fc, err := franceconnect.New(context.Background(), franceconnect.Config{
 		Issuer: cfg.FranceConnect.Issuer, ClientID: cfg.FranceConnect.ClientID, ClientSecret: cfg.FranceConnect.ClientSecret,
-		RedirectURI: cfg.BaseURL + FranceConnectCallbackPath, PostLogoutRedirectURI: cfg.BaseURL + FranceConnectLogoutPath,
+		RedirectURI: cfg.BaseURL + web.PathFranceConnectCallback, PostLogoutRedirectURI: cfg.BaseURL + web.PathFranceConnectLogout,
 		Now: now,
 	})
 	if err != nil {
@@ -145,20 +151,24 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	}
 	a.Web, err = web.New(web.Deps{
 		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates,
-		Provider: provider, Logger: logger, Now: now, PendingSealer: pendingSealer,
-		Settings: web.Settings{
-			BaseURL:            cfg.BaseURL,
-			SecureCookies:      cfg.SecureCookies(),
-			SessionIdleTimeout: cfg.SessionIdleTimeout,
-			SessionMaxAge:      cfg.SessionMaxAge,
-			MaxBodyBytes:       cfg.MaxBodyBytes,
-			TrustProxyHeaders:  cfg.TrustProxyHeaders,
-		},
+		Provider: provider, Sessions: a.Sessions, Logger: logger, Now: now, PendingSealer: pendingSealer, Settings: webSettings(cfg),
 	})
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// webSettings are the web server's knobs from the configuration.
+func webSettings(cfg config.Config) web.Settings {
+	return web.Settings{
+		BaseURL:            cfg.BaseURL,
+		SecureCookies:      cfg.SecureCookies(),
+		SessionIdleTimeout: cfg.SessionIdleTimeout,
+		SessionMaxAge:      cfg.SessionMaxAge,
+		MaxBodyBytes:       cfg.MaxBodyBytes,
+		TrustProxyHeaders:  cfg.TrustProxyHeaders,
+	}
 }
 
 // newProvider composes the OpenID Provider on the app's store, keys and

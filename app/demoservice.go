@@ -33,7 +33,7 @@ func (a *App) registerDemoService(ctx context.Context) error {
 	if a.DemoService == nil {
 		return nil
 	}
-	_, err := a.OAuth.LoadClient(ctx, DevDemoClientID)
+	_, err := a.Clients.Client(ctx, DevDemoClientID)
 	if err == nil {
 		return nil
 	}
@@ -41,7 +41,7 @@ func (a *App) registerDemoService(ctx context.Context) error {
 	for _, p := range procedure.All() {
 		all = append(all, p.ID)
 	}
-	_, _, err = a.RegisterClient(ctx, account.Operator, authz.ClientRegistration{
+	_, _, err = a.Clients.Register(ctx, account.Operator, authz.ClientRegistration{
 		ID: DevDemoClientID, Name: "Service démo", Secret: DevDemoClientSecret,
 		RedirectURIs:              []string{a.DemoService.RedirectURI()},
 		PostLogoutRedirectURIs:    []string{a.DemoService.PostLogoutRedirectURI()},

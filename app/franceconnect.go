@@ -5,13 +5,7 @@ import (
 
 	"procura/config"
 	"procura/franceconnect/sandbox"
-)
-
-// Where FranceConnect sends the browser back: register these URLs (after
-// the base URL) at the provider.
-const (
-	FranceConnectCallbackPath = "/franceconnect/callback"
-	FranceConnectLogoutPath   = "/franceconnect/deconnexion"
+	"procura/web"
 )
 
 // The FranceConnect sandbox of `procura dev`: mounted at DevSandboxPath,
@@ -33,8 +27,8 @@ func devSandbox(cfg config.Config, logger *slog.Logger) (*sandbox.Provider, erro
 		Issuer: cfg.BaseURL + DevSandboxPath + sandbox.IssuerPath,
 		Clients: []sandbox.Client{{
 			ID: DevFCClientID, Secret: DevFCClientSecret,
-			RedirectURIs:           []string{cfg.BaseURL + FranceConnectCallbackPath},
-			PostLogoutRedirectURIs: []string{cfg.BaseURL + FranceConnectLogoutPath},
+			RedirectURIs:           []string{cfg.BaseURL + web.PathFranceConnectCallback},
+			PostLogoutRedirectURIs: []string{cfg.BaseURL + web.PathFranceConnectLogout},
 		}},
 		Logger: logger,
 	})

@@ -38,7 +38,7 @@ func (a *App) runMaintenance(ctx context.Context) {
 			break
 		}
 	}
-	n, err := a.Web.Sessions().PurgeExpired(ctx)
+	n, err := a.Sessions.PurgeExpired(ctx)
 	if err != nil {
 		a.Logger.Error("maintenance: purge sessions", "err", err)
 		return

@@ -78,8 +78,7 @@ func (u UsagerIdentities) UsagerIdentity(ctx context.Context, usagerID string) (
 	if err != nil {
 		return Identity{}, err
 	}
-	return Identity{GivenName: x.GivenName, FamilyName: x.FamilyName, Birthdate: x.Birthdate, Gender: x.Gender,
-		Birthplace: x.Birthplace, Birthcountry: x.Birthcountry, Email: x.Email, PreferredUsername: x.PreferredUsername}, nil
+	return x.Claims, nil
 }
 
 var (

@@ -105,7 +105,7 @@ func userinfoClaims(sub string, id Identity, scopes []string) map[string]any {
 	m := map[string]any{"sub": sub}
 	for _, s := range scopes {
 		for _, name := range scopeClaims[s] {
-			if v := id.claim(name); v != "" || name == "birthplace" {
+			if v := claimOf(id, name); v != "" || name == "birthplace" {
 				m[name] = v
 			}
 		}
@@ -113,7 +113,8 @@ func userinfoClaims(sub string, id Identity, scopes []string) map[string]any {
 	return m
 }
 
-func (id Identity) claim(name string) string {
+// claimOf is the value of the UserInfo claim name of id.
+func claimOf(id Identity, name string) string {
 	switch name {
 	case "given_name":
 		return id.GivenName

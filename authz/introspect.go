@@ -59,7 +59,7 @@ func (p *Provider) ServeIntrospect(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err != nil:
 		p.logInternal(ctx, "authz: introspect", err)
-		writeJSONError(w, http.StatusInternalServerError, "server_error", "")
+		writeServerError(w, err)
 	case authErr != nil:
 		rfc := fosite.ErrorToRFC6749Error(authErr)
 		if errors.Is(authErr, fosite.ErrJTIKnown) {

@@ -3,6 +3,7 @@ package authz
 import (
 	"encoding/json"
 	"net/http"
+	"procura/db"
 )
 
 // jwksMaxAge is how long services may cache the key set. A new key is
@@ -22,7 +23,7 @@ func (p *Provider) ServeJWKS(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		p.logInternal(r.Context(), "authz: jwks", err)
-		writeJSONError(w, http.StatusInternalServerError, "server_error", "")
+		writeServerError(w, err)
 		return
 	}
 	h := w.Header()
@@ -39,6 +40,18 @@ func writeJSONError(w http.ResponseWriter, status int, code, description string)
 		body["error_description"] = description
 	}
 	writeJSON(w, status, body)
+}
+
+// writeServerError answers a failure of ours: 503 temporarily_unavailable
+// with Retry-After while the database is unreachable (the client may retry),
+// 500 server_error otherwise.
+func writeServerError(w http.ResponseWriter, err error) {
+	if db.IsUnavailable(err) {
+		w.Header().Set("Retry-After", db.RetryAfterSeconds)
+		writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "The service is temporarily unavailable: retry later.")
+		return
+	}
+	writeJSONError(w, http.StatusInternalServerError, "server_error", "")
 }
 
 // writeJSON writes v as an uncacheable JSON answer.

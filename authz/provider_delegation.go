@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"procura/identity"
 	"time"
 
 	"procura/audit"
@@ -70,16 +71,7 @@ type UsagerClaims interface {
 
 // Identity is what a service may learn of a usager, by scope: the
 // identité pivot as FranceConnect gives it, email and nom d'usage.
-type Identity struct {
-	GivenName         string
-	FamilyName        string
-	Birthdate         string
-	Gender            string
-	Birthplace        string
-	Birthcountry      string
-	Email             string
-	PreferredUsername string
-}
+type Identity = identity.Claims
 
 // delegationOf rebuilds the delegation a stored session was issued for.
 func delegationOf(s *Session) Delegation {

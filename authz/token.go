@@ -88,7 +88,7 @@ func (p *Provider) ServeToken(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err != nil && !errors.Is(err, errAbort):
 		p.logInternal(ctx, "authz: token", err)
-		p.fosite.WriteAccessError(ctx, w, fosite.NewAccessRequest(nil), fosite.ErrServerError)
+		writeServerError(w, err)
 	case oauthErr != nil:
 		p.writeTokenError(ctx, w, ar, oauthErr)
 	default:
@@ -105,6 +105,8 @@ func (p *Provider) writeTokenError(ctx context.Context, w http.ResponseWriter, a
 	}
 	if rfc := fosite.ErrorToRFC6749Error(err); rfc.CodeField >= http.StatusInternalServerError {
 		p.logInternal(ctx, "authz: token", fmt.Errorf("%w: %s", err, rfc.DebugField))
+		writeServerError(w, err)
+		return
 	}
 	if errors.Is(err, fosite.ErrInvalidClient) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="procura"`)

@@ -53,7 +53,7 @@ func (p *Provider) ServeRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		p.logInternal(ctx, "authz: revoke", err)
-		writeJSONError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "")
+		writeServerError(w, err)
 		return
 	}
 	if errors.Is(revokeErr, fosite.ErrInvalidClient) {

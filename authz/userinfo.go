@@ -42,7 +42,7 @@ func (p *Provider) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err != nil:
 		p.logInternal(ctx, "authz: userinfo", err)
-		writeJSONError(w, http.StatusInternalServerError, "server_error", "")
+		writeServerError(w, err)
 	case a.invalid:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="procura", error="invalid_token"`)
 		writeJSONError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid, expired or revoked.")

@@ -32,6 +32,8 @@ const (
 type DB struct {
 	gorm    *gorm.DB
 	Dialect Dialect
+	// pgConfig opens a connection outside the pool (CheckNewConnection).
+	pgConfig *pgx.ConnConfig
 }
 
 // Options are the knobs of OpenWith. The zero value is Open's behaviour.
@@ -59,9 +61,10 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
 	var (
-		g       *gorm.DB
-		dialect Dialect
-		err     error
+		g        *gorm.DB
+		dialect  Dialect
+		pgConfig *pgx.ConnConfig
+		err      error
 	)
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
@@ -71,6 +74,7 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("db: postgres URL: %w", perr)
 		}
 		pcfg.Tracer = opts.Tracer
+		pgConfig = pcfg.Copy()
 		g, err = gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*pcfg)}), cfg)
 	case strings.HasPrefix(url, "sqlite:"):
 		dialect = SQLite
@@ -103,7 +107,7 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("db: reach %s: %w", dialect, err)
 	}
-	return &DB{gorm: g, Dialect: dialect}, nil
+	return &DB{gorm: g, Dialect: dialect, pgConfig: pgConfig}, nil
 }
 
 // Close releases the connections.
@@ -122,6 +126,26 @@ func (d *DB) Ping(ctx context.Context) error {
 		return err
 	}
 	return sqlDB.PingContext(ctx)
+}
+
+// CheckNewConnection opens a new connection to PostgreSQL, outside the
+// pool, runs one query and closes it: /readyz asks it, since the pool's
+// idle connections may still answer while no new one can be opened. On
+// SQLite it only pings.
+func (d *DB) CheckNewConnection(ctx context.Context) error {
+	if d.pgConfig == nil {
+		return d.Ping(ctx)
+	}
+	conn, err := pgx.ConnectConfig(ctx, d.pgConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("db: new connection: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var one int
+	if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("db: query on a new connection: %w", err)
+	}
+	return nil
 }
 
 type txKey struct{}

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"procura/identity"
 )
 
 // ClockLeeway is the clock difference tolerated with the provider when
@@ -43,30 +45,30 @@ type Evidence struct {
 // code (client_secret_post), verifies the ID token and the userinfo answer
 // against the provider's keys and validates the identity claims. Any
 // failure returns a problem wrapping one of the Err kinds, and no identity.
-func (c *Client) Complete(ctx context.Context, flow Flow, callbackQuery url.Values) (Identity, Evidence, error) {
+func (c *Client) Complete(ctx context.Context, flow Flow, callbackQuery url.Values) (identity.Identity, Evidence, error) {
 	now := c.cfg.Now()
 	code, err := c.checkCallback(ctx, flow, callbackQuery, now)
 	if err != nil {
-		return Identity{}, Evidence{}, err
+		return identity.Identity{}, Evidence{}, err
 	}
 	meta, err := c.metadata(ctx)
 	if err != nil {
-		return Identity{}, Evidence{}, err
+		return identity.Identity{}, Evidence{}, err
 	}
 	tokens, err := c.exchange(ctx, meta, code)
 	if err != nil {
-		return Identity{}, Evidence{}, err
+		return identity.Identity{}, Evidence{}, err
 	}
 	idt, err := c.verifyIDToken(ctx, tokens, flow, now)
 	if err != nil {
-		return Identity{}, Evidence{}, err
+		return identity.Identity{}, Evidence{}, err
 	}
 	id, signed, err := c.userinfo(ctx, meta, tokens.AccessToken, idt.Subject, now)
 	if err != nil {
-		return Identity{}, Evidence{}, err
+		return identity.Identity{}, Evidence{}, err
 	}
-	if err := ValidateClaims(id); err != nil {
-		return Identity{}, Evidence{}, err
+	if err := identity.Validate(id); err != nil {
+		return identity.Identity{}, Evidence{}, err
 	}
 	sum := sha256.Sum256([]byte(tokens.IDToken))
 	ev := Evidence{
@@ -195,7 +197,7 @@ func (c *Client) verifyIDToken(ctx context.Context, t tokenResponse, flow Flow, 
 		return jwtClaims{}, fail(ErrNonce, "id_token: nonce missing or not the flow's")
 	case cl.ACR != ACR:
 		return jwtClaims{}, fail(ErrACR, "id_token: acr %.50q, want %s", cl.ACR, ACR)
-	case !ValidSub(cl.Subject):
+	case !identity.ValidSub(cl.Subject):
 		return jwtClaims{}, fail(ErrSubject, "id_token: sub missing or malformed")
 	case cl.ATHash != "" && !equal(cl.ATHash, atHash(t.AccessToken)):
 		return jwtClaims{}, fail(ErrSignature, "id_token: at_hash does not match the access token")

@@ -47,9 +47,10 @@
 //     v2 always signs, and only the signed answer is evidence of the
 //     identity that can be checked later without trusting Procura
 //     (Evidence.Userinfo).
-//   - The identity must pass ValidateClaims: FranceConnect's rules for the
-//     identité pivot, plus email. A failure names the claim in the log
-//     detail (*ClaimError), never in the message, and never its value.
+//   - The identity (an identity.Identity) must pass identity.Validate:
+//     FranceConnect's rules for the identité pivot, plus email. A failure
+//     names the claim in the log detail (*identity.ClaimError), never in
+//     the message, and never its value.
 //   - Keys come from the provider's JWKS, cached; a token naming an unknown
 //     kid makes the client refetch it, at most once a minute.
 //   - Every error is a problem.Error (code and safe French message) wrapping

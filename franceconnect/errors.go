@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"procura/identity"
 	"procura/problem"
 )
 
@@ -51,9 +52,9 @@ var (
 	// ErrUnsignedUserinfo: userinfo answered plain JSON and
 	// Config.AllowUnsignedUserinfo is off.
 	ErrUnsignedUserinfo = errors.New("franceconnect: unsigned userinfo refused")
-	// ErrInvalidClaims: an identity claim breaks FranceConnect's rules; a
-	// *ClaimError in the chain names it.
-	ErrInvalidClaims = errors.New("franceconnect: invalid identity claims")
+	// ErrInvalidClaims: an identity claim breaks FranceConnect's rules; an
+	// *identity.ClaimError in the chain names it (identity.Validate).
+	ErrInvalidClaims = identity.ErrInvalidClaims
 )
 
 // Safe messages, in French. Failures of verification share one message: the
@@ -69,8 +70,6 @@ const (
 	msgUnavailable = "FranceConnect est momentanément injoignable. Réessayez dans quelques instants."
 	msgUnverified  = "La réponse de FranceConnect n'a pas pu être vérifiée : par sécurité, l'usager n'a pas été identifié. " +
 		"Recommencez l'identification ; si le problème persiste, contactez l'assistance."
-	msgInvalidClaims = "FranceConnect a transmis une identité incomplète ou non conforme : l'usager ne peut pas être " +
-		"identifié et rien n'a été enregistré. Contactez l'assistance."
 )
 
 // problemOf gives each kind its code and safe message.
@@ -87,7 +86,7 @@ func problemOf(kind error) (problem.Code, string) {
 	case ErrUnavailable:
 		return problem.Unavailable, msgUnavailable
 	case ErrInvalidClaims:
-		return problem.Invalid, msgInvalidClaims
+		return problem.Invalid, identity.MsgInvalidClaims
 	default:
 		return problem.Unauthorized, msgUnverified
 	}
@@ -120,21 +119,4 @@ func Reason(err error) string {
 		}
 	}
 	return "other"
-}
-
-// ClaimError names the identity claim that broke a rule, for the log: the
-// claim's name and the rule, never its value.
-type ClaimError struct {
-	Claim  string // e.g. "birthdate"
-	Reason string // the rule broken, in English
-}
-
-func (e *ClaimError) Error() string { return "claim " + e.Claim + ": " + e.Reason }
-
-// invalidClaim returns the ErrInvalidClaims problem for one claim; both
-// errors.Is(err, ErrInvalidClaims) and errors.As(err, **ClaimError) hold.
-func invalidClaim(claim, reason string) error {
-	code, msg := problemOf(ErrInvalidClaims)
-	return &problem.Error{Code: code, Message: msg,
-		Err: fmt.Errorf("%w: %w", ErrInvalidClaims, &ClaimError{Claim: claim, Reason: reason})}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"procura/identity"
 	"procura/problem"
 )
 
@@ -179,7 +180,7 @@ func TestTampering(t *testing.T) {
 				t.Fatalf("Complete: %v, want %v", err, tt.want)
 			}
 			t.Log(err)
-			if id != (Identity{}) || ev != (Evidence{}) {
+			if id != (identity.Identity{}) || ev != (Evidence{}) {
 				t.Errorf("Complete returned an identity or evidence with its error: %+v %+v", id, ev)
 			}
 			var p *problem.Error

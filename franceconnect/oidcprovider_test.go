@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"procura/franceconnect"
+	"procura/identity"
 )
 
 // These tests run the client against a provider we did not write:
@@ -136,11 +137,11 @@ func TestOIDCProvider(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Complete: %v", err)
 		}
-		want := franceconnect.Identity{
+		want := identity.Identity{
 			Issuer: issuer, Sub: "usager-oidc-provider-0001",
-			GivenName: "Marianne Louise", FamilyName: "Lambert", PreferredUsername: "Dupont",
-			Birthdate: "1971-05-09", Gender: "female", Birthplace: "33063", Birthcountry: "99100",
-			Email: "marianne.lambert@example.org",
+			Claims: identity.Claims{GivenName: "Marianne Louise", FamilyName: "Lambert", PreferredUsername: "Dupont",
+				Birthdate: "1971-05-09", Gender: "female", Birthplace: "33063", Birthcountry: "99100",
+				Email: "marianne.lambert@example.org"},
 		}
 		if id != want {
 			t.Errorf("identity\n got %+v\nwant %+v", id, want)

@@ -11,6 +11,7 @@ import (
 
 	"procura/franceconnect"
 	"procura/franceconnect/sandbox"
+	"procura/identity"
 	"procura/problem"
 )
 
@@ -96,11 +97,11 @@ func TestSandboxHappyPathForEachIdentity(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Complete: %v", err)
 			}
-			got := franceconnect.Identity{
+			got := identity.Identity{
 				Issuer: env.issuer, Sub: id.Sub,
-				GivenName: want.GivenName, FamilyName: want.FamilyName, PreferredUsername: want.PreferredUsername,
-				Birthdate: want.Birthdate, Gender: want.Gender, Birthplace: want.Birthplace,
-				Birthcountry: want.Birthcountry, Email: want.Email,
+				Claims: identity.Claims{GivenName: want.GivenName, FamilyName: want.FamilyName, PreferredUsername: want.PreferredUsername,
+					Birthdate: want.Birthdate, Gender: want.Gender, Birthplace: want.Birthplace,
+					Birthcountry: want.Birthcountry, Email: want.Email},
 			}
 			if id != got {
 				t.Errorf("identity\n got %+v\nwant %+v", id, got)
@@ -219,14 +220,14 @@ func TestSandboxInvalidIdentities(t *testing.T) {
 		t.Run(bad.ID, func(t *testing.T) {
 			flow, q := env.identify(t, c, bad.ID)
 			id, _, err := c.Complete(context.Background(), flow, q)
-			var ce *franceconnect.ClaimError
+			var ce *identity.ClaimError
 			if !errors.Is(err, franceconnect.ErrInvalidClaims) || !errors.As(err, &ce) {
 				t.Fatalf("Complete: %v, want ErrInvalidClaims", err)
 			}
 			if ce.Claim != bad.Defect {
 				t.Errorf("claim %q reported, want %q", ce.Claim, bad.Defect)
 			}
-			if id != (franceconnect.Identity{}) {
+			if id != (identity.Identity{}) {
 				t.Errorf("an identity came with the error: %+v", id)
 			}
 		})

@@ -6,28 +6,30 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"procura/identity"
 )
 
 // userinfo fetches and verifies the usager's claims (OpenID Connect Core
 // §5.3). It returns the identity and the raw signed answer ("" if plain JSON
 // was accepted).
-func (c *Client) userinfo(ctx context.Context, meta *metadata, accessToken, sub string, now time.Time) (Identity, string, error) {
+func (c *Client) userinfo(ctx context.Context, meta *metadata, accessToken, sub string, now time.Time) (identity.Identity, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, meta.UserinfoEndpoint, nil)
 	if err != nil {
-		return Identity{}, "", fail(ErrUnavailable, "userinfo request: %v", err)
+		return identity.Identity{}, "", fail(ErrUnavailable, "userinfo request: %v", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+accessToken)
 	req.Header.Set("Accept", "application/jwt, application/json")
 	status, mediaType, body, err := c.do(req)
 	switch {
 	case err != nil:
-		return Identity{}, "", fail(ErrUnavailable, "userinfo endpoint: %v", err)
+		return identity.Identity{}, "", fail(ErrUnavailable, "userinfo endpoint: %v", err)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return Identity{}, "", fail(ErrTokenRefused, "userinfo endpoint: status %d", status)
+		return identity.Identity{}, "", fail(ErrTokenRefused, "userinfo endpoint: status %d", status)
 	case status >= 500:
-		return Identity{}, "", fail(ErrUnavailable, "userinfo endpoint: status %d", status)
+		return identity.Identity{}, "", fail(ErrUnavailable, "userinfo endpoint: status %d", status)
 	case status != http.StatusOK:
-		return Identity{}, "", fail(ErrMalformed, "userinfo endpoint: status %d", status)
+		return identity.Identity{}, "", fail(ErrMalformed, "userinfo endpoint: status %d", status)
 	}
 
 	var payload []byte
@@ -36,45 +38,45 @@ func (c *Client) userinfo(ctx context.Context, meta *metadata, accessToken, sub 
 	case "application/jwt":
 		signed = strings.TrimSpace(string(body))
 		if payload, err = c.verifyJWS(ctx, "userinfo", signed); err != nil {
-			return Identity{}, "", err
+			return identity.Identity{}, "", err
 		}
 	case "application/json":
 		if !c.cfg.AllowUnsignedUserinfo {
-			return Identity{}, "", fail(ErrUnsignedUserinfo, "userinfo answered plain JSON; FranceConnect v2 signs it")
+			return identity.Identity{}, "", fail(ErrUnsignedUserinfo, "userinfo answered plain JSON; FranceConnect v2 signs it")
 		}
 		payload = body
 	default:
-		return Identity{}, "", fail(ErrMalformed, "userinfo: content type %.100q", mediaType)
+		return identity.Identity{}, "", fail(ErrMalformed, "userinfo: content type %.100q", mediaType)
 	}
 
 	cl, err := decodeClaims("userinfo", payload)
 	if err != nil {
-		return Identity{}, "", err
+		return identity.Identity{}, "", err
 	}
 	// A signed answer must say who signed it for whom (§5.3.2); a JSON one
 	// came straight from the provider over TLS, but if it says, it must be
 	// right.
 	if signed != "" || cl.Issuer != "" {
 		if cl.Issuer != c.cfg.Issuer {
-			return Identity{}, "", fail(ErrIssuer, "userinfo: iss %.200q is not the configured issuer", cl.Issuer)
+			return identity.Identity{}, "", fail(ErrIssuer, "userinfo: iss %.200q is not the configured issuer", cl.Issuer)
 		}
 	}
 	if signed != "" || len(cl.Audience) > 0 {
 		if err := c.checkAudience("userinfo", cl); err != nil {
-			return Identity{}, "", err
+			return identity.Identity{}, "", err
 		}
 	}
 	if cl.Expiry != nil && !now.Before(cl.Expiry.Add(ClockLeeway)) {
-		return Identity{}, "", fail(ErrTokenTime, "userinfo: exp past")
+		return identity.Identity{}, "", fail(ErrTokenTime, "userinfo: exp past")
 	}
 	// §5.3.4: the sub of userinfo must be the ID token's, or the answer is
 	// about someone else.
 	if cl.Subject != sub {
-		return Identity{}, "", fail(ErrSubject, "userinfo: sub differs from the id_token's")
+		return identity.Identity{}, "", fail(ErrSubject, "userinfo: sub differs from the id_token's")
 	}
 	id, err := identityClaims(payload)
 	if err != nil {
-		return Identity{}, "", err
+		return identity.Identity{}, "", err
 	}
 	id.Issuer, id.Sub = c.cfg.Issuer, sub
 	return id, signed, nil
@@ -83,12 +85,12 @@ func (c *Client) userinfo(ctx context.Context, meta *metadata, accessToken, sub 
 // identityClaims reads the identity claims of a userinfo payload. A claim
 // that is absent or null is ""; any other non-string is an invalid claim.
 // Unknown claims (given_name_array…) are ignored.
-func identityClaims(payload []byte) (Identity, error) {
+func identityClaims(payload []byte) (identity.Identity, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(payload, &raw); err != nil {
-		return Identity{}, fail(ErrMalformed, "userinfo: %v", err)
+		return identity.Identity{}, fail(ErrMalformed, "userinfo: %v", err)
 	}
-	var id Identity
+	var id identity.Identity
 	for _, f := range []struct {
 		claim string
 		dst   *string
@@ -107,7 +109,7 @@ func identityClaims(payload []byte) (Identity, error) {
 			continue
 		}
 		if err := json.Unmarshal(v, f.dst); err != nil { // null leaves ""
-			return Identity{}, invalidClaim(f.claim, "not a string")
+			return identity.Identity{}, identity.InvalidClaim(f.claim, "not a string")
 		}
 	}
 	return id, nil

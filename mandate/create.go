@@ -51,11 +51,11 @@ func (r *Registry) signOnce(ctx context.Context, m Mandate, procs []string, evid
 	if err != nil {
 		return Mandate{}, err
 	}
-	var known int64
-	if err := r.db.Conn(ctx).Raw("SELECT COUNT(*) FROM usagers WHERE id = ?", m.UsagerID).Scan(&known).Error; err != nil {
-		return Mandate{}, fmt.Errorf("mandate: usager: %w", err)
+	known, err := r.usagers.Exists(ctx, m.UsagerID)
+	if err != nil {
+		return Mandate{}, err
 	}
-	if known == 0 {
+	if !known {
 		return Mandate{}, ErrUsagerNotFound
 	}
 	confirmed, err := r.directory.ConfirmTOTP(ctx, m.AidantID, code)

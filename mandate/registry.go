@@ -19,11 +19,18 @@ type TokenRevoker interface {
 	RevokeByMandate(ctx context.Context, mandateID string) (int64, error)
 }
 
+// Usagers tells whether a usager was identified (usager's registry): a
+// mandate is given only by a known usager.
+type Usagers interface {
+	Exists(ctx context.Context, usagerID string) (bool, error)
+}
+
 // Registry stores mandates and applies their rules.
 type Registry struct {
 	db        *db.DB
 	journal   *audit.Journal
 	directory *account.Directory
+	usagers   Usagers
 	keys      *keyring.Keyring
 	tokens    TokenRevoker
 	now       func() time.Time
@@ -33,8 +40,8 @@ type Registry struct {
 // Mandates are signed with the keyring's mandate keys; tokens ends the
 // tokens issued under what is revoked (nil when no OpenID Provider runs,
 // in tests of the rules alone).
-func New(d *db.DB, j *audit.Journal, dir *account.Directory, keys *keyring.Keyring, tokens TokenRevoker, now func() time.Time) *Registry {
-	return &Registry{db: d, journal: j, directory: dir, keys: keys, tokens: tokens, now: now}
+func New(d *db.DB, j *audit.Journal, dir *account.Directory, usagers Usagers, keys *keyring.Keyring, tokens TokenRevoker, now func() time.Time) *Registry {
+	return &Registry{db: d, journal: j, directory: dir, usagers: usagers, keys: keys, tokens: tokens, now: now}
 }
 
 // Errors of the mandate rules, with their safe messages.

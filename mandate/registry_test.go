@@ -20,11 +20,12 @@ import (
 	"procura/audit"
 	"procura/db"
 	"procura/db/dbtest"
-	"procura/franceconnect"
+	"procura/identity"
 	"procura/keyring"
 	"procura/mandate"
 	"procura/problem"
 	"procura/usager"
+	"procura/web"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -59,7 +60,7 @@ func newFixture(t testing.TB, d *db.DB) *fixture {
 	c := &clock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
 	j := audit.New(d, c.Now)
 	key := bytes.Repeat([]byte{4}, 32)
-	dir, err := account.NewDirectory(d, j, key, c.Now)
+	dir, err := account.NewDirectory(d, j, key, web.NewSessionStore(d, c.Now, web.Settings{SessionIdleTimeout: time.Hour, SessionMaxAge: time.Hour}), c.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func newFixture(t testing.TB, d *db.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, d: d, clock: c, dir: dir, usagers: usagers, mandates: mandate.New(d, j, dir, keys, nil, c.Now)}
+	f := &fixture{t: t, d: d, clock: c, dir: dir, usagers: usagers, mandates: mandate.New(d, j, dir, usagers, keys, nil, c.Now)}
 	f.org = f.newOrg("France Services d'Ambert", "papiers", "social", "logement", "argent")
 	f.aidant = f.newAidant(f.org)
 	return f
@@ -112,10 +113,10 @@ func (f *fixture) newAidant(org account.Organisation) account.Created {
 
 func (f *fixture) newUsager() usager.Usager {
 	f.t.Helper()
-	u, err := f.usagers.Identify(context.Background(), audit.ActorAidant, f.aidant.Account.ID, franceconnect.Identity{
+	u, err := f.usagers.Identify(context.Background(), audit.ActorAidant, f.aidant.Account.ID, identity.Identity{
 		Issuer: "https://fc.example/api/v2", Sub: fmt.Sprintf("sub-%d-%d", seq.Add(1), time.Now().UnixNano()),
-		GivenName: "Élodie", FamilyName: "D'Arcy", Birthdate: "1962-00-00", Gender: "female", Birthplace: "75056",
-		Birthcountry: "99100", Email: "elodie@example.fr"}, usager.ContextMandate)
+		Claims: identity.Claims{GivenName: "Élodie", FamilyName: "D'Arcy", Birthdate: "1962-00-00", Gender: "female",
+			Birthplace: "75056", Birthcountry: "99100", Email: "elodie@example.fr"}}, usager.ContextMandate)
 	if err != nil {
 		f.t.Fatal(err)
 	}

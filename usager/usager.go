@@ -18,25 +18,19 @@ import (
 
 	"procura/audit"
 	"procura/db"
-	"procura/franceconnect"
+	"procura/identity"
 	"procura/problem"
 )
 
-// Usager is a person represented, as last identified.
+// Usager is a person represented, as last identified: the claims of their
+// identity, under a pseudonym (the issuer and sub are not kept).
 type Usager struct {
 	// ID is the pseudonym: HMAC-SHA256(server key, issuer + sub), base64url.
-	ID                string
-	GivenName         string
-	FamilyName        string
-	PreferredUsername string
-	Birthdate         string
-	Gender            string
-	Birthplace        string
-	Birthcountry      string
-	Email             string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	LastIdentifiedAt  time.Time
+	ID string
+	identity.Claims
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	LastIdentifiedAt time.Time
 }
 
 // Name is how the usager is shown: given name and family name.
@@ -61,8 +55,9 @@ type row struct {
 func (row) TableName() string { return "usagers" }
 
 func (r row) usager() Usager {
-	return Usager{ID: r.ID, GivenName: r.GivenName, FamilyName: r.FamilyName, PreferredUsername: r.PreferredUsername,
-		Birthdate: r.Birthdate, Gender: r.Gender, Birthplace: r.Birthplace, Birthcountry: r.Birthcountry, Email: r.Email,
+	return Usager{ID: r.ID, Claims: identity.Claims{GivenName: r.GivenName, FamilyName: r.FamilyName,
+		PreferredUsername: r.PreferredUsername, Birthdate: r.Birthdate, Gender: r.Gender, Birthplace: r.Birthplace,
+		Birthcountry: r.Birthcountry, Email: r.Email},
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, LastIdentifiedAt: r.LastIdentifiedAt}
 }
 
@@ -114,6 +109,16 @@ func (reg *Registry) Get(ctx context.Context, id string) (Usager, error) {
 	return r.usager(), nil
 }
 
+// Exists reports whether a usager with this pseudonym was identified (and
+// not purged since), in ctx's transaction if any.
+func (reg *Registry) Exists(ctx context.Context, id string) (bool, error) {
+	var n int64
+	if err := reg.db.Conn(ctx).Model(&row{}).Where("id = ?", id).Limit(1).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("usager: exists: %w", err)
+	}
+	return n > 0, nil
+}
+
 // Context says why a usager was identified, for the journal.
 type Context string
 
@@ -122,13 +127,14 @@ const (
 	ContextMandate     Context = "mandate"
 )
 
-// Identify records an identification verified by the franceconnect client:
-// the usager is created, or updated when their identity changed (the changed
+// Identify records an identification verified by the identification client
+// (franceconnect), whose claims it checks again (identity.Validate): the
+// usager is created, or updated when their identity changed (the changed
 // fields are named in the journal, never their values). actor is who
 // identified them: the usager themself, or the aidant creating a mandate.
 // It runs in the caller's transaction when there is one.
-func (reg *Registry) Identify(ctx context.Context, actorKind audit.ActorKind, actorID string, id franceconnect.Identity, why Context) (Usager, error) {
-	if err := franceconnect.ValidateClaims(id); err != nil {
+func (reg *Registry) Identify(ctx context.Context, actorKind audit.ActorKind, actorID string, id identity.Identity, why Context) (Usager, error) {
+	if err := identity.Validate(id); err != nil {
 		return Usager{}, err
 	}
 	now := reg.now().UTC()

@@ -10,18 +10,18 @@ import (
 	"procura/audit"
 	"procura/db"
 	"procura/db/dbtest"
-	"procura/franceconnect"
+	"procura/identity"
 	"procura/problem"
 	"procura/usager"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-func identity(sub string) franceconnect.Identity {
-	return franceconnect.Identity{
-		Issuer: "https://fc.example/api/v2", Sub: sub, GivenName: "Élodie", FamilyName: "D'Arcy-Lefèvre",
-		Birthdate: "1962-00-00", Gender: "female", Birthplace: "75056", Birthcountry: "99100", Email: "elodie@example.fr",
-	}
+func verified(sub string) identity.Identity {
+	return identity.Identity{Issuer: "https://fc.example/api/v2", Sub: sub, Claims: identity.Claims{
+		GivenName: "Élodie", FamilyName: "D'Arcy-Lefèvre", Birthdate: "1962-00-00", Gender: "female",
+		Birthplace: "75056", Birthcountry: "99100", Email: "elodie@example.fr",
+	}}
 }
 
 func newRegistry(t *testing.T, d *db.DB) (*usager.Registry, *audit.Journal) {
@@ -53,7 +53,7 @@ func TestIdentifyCreatesThenUpdates(t *testing.T) {
 		reg, j := newRegistry(t, d)
 		ctx := context.Background()
 		sub := fmt.Sprintf("sub-%d", time.Now().UnixNano())
-		u, err := reg.Identify(ctx, audit.ActorUsager, "", identity(sub), usager.ContextUsagerSpace)
+		u, err := reg.Identify(ctx, audit.ActorUsager, "", verified(sub), usager.ContextUsagerSpace)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,10 +62,10 @@ func TestIdentifyCreatesThenUpdates(t *testing.T) {
 			t.Fatalf("Get = %+v, %v", got, err)
 		}
 		// The same identity again: identified, nothing updated.
-		if _, err := reg.Identify(ctx, audit.ActorUsager, "", identity(sub), usager.ContextUsagerSpace); err != nil {
+		if _, err := reg.Identify(ctx, audit.ActorUsager, "", verified(sub), usager.ContextUsagerSpace); err != nil {
 			t.Fatal(err)
 		}
-		changed := identity(sub)
+		changed := verified(sub)
 		changed.Email, changed.PreferredUsername = "elodie.new@example.fr", "Martin"
 		u2, err := reg.Identify(ctx, audit.ActorAidant, "aidant-1", changed, usager.ContextMandate)
 		if err != nil || u2.Email != "elodie.new@example.fr" || u2.ID != u.ID {
@@ -100,17 +100,17 @@ func TestIdentifyRefusesInvalidClaims(t *testing.T) {
 		reg, _ := newRegistry(t, d)
 		tests := []struct {
 			name   string
-			modify func(*franceconnect.Identity)
+			modify func(*identity.Identity)
 		}{
-			{"bad gender", func(i *franceconnect.Identity) { i.Gender = "other" }},
-			{"bad birthdate", func(i *franceconnect.Identity) { i.Birthdate = "22/11/1962" }},
-			{"born in France without birthplace", func(i *franceconnect.Identity) { i.Birthplace = "" }},
-			{"bad email", func(i *franceconnect.Identity) { i.Email = "not an email" }},
-			{"empty family name", func(i *franceconnect.Identity) { i.FamilyName = "" }},
+			{"bad gender", func(i *identity.Identity) { i.Gender = "other" }},
+			{"bad birthdate", func(i *identity.Identity) { i.Birthdate = "22/11/1962" }},
+			{"born in France without birthplace", func(i *identity.Identity) { i.Birthplace = "" }},
+			{"bad email", func(i *identity.Identity) { i.Email = "not an email" }},
+			{"empty family name", func(i *identity.Identity) { i.FamilyName = "" }},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				id := identity(fmt.Sprintf("bad-%d", time.Now().UnixNano()))
+				id := verified(fmt.Sprintf("bad-%d", time.Now().UnixNano()))
 				tt.modify(&id)
 				_, err := reg.Identify(context.Background(), audit.ActorUsager, "", id, usager.ContextUsagerSpace)
 				if problem.CodeOf(err) == problem.Internal || err == nil {

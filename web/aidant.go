@@ -25,7 +25,7 @@ type caller struct {
 func (s *Server) loadCaller(w http.ResponseWriter, r *http.Request) (caller, bool) {
 	accountID, err := s.sessions.AccountID(r)
 	if errors.Is(err, ErrNotSignedIn) {
-		http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+		http.Redirect(w, r, PathSignIn, http.StatusSeeOther)
 		return caller{}, false
 	}
 	if err != nil {
@@ -112,22 +112,13 @@ func (s *Server) handleSwitchOrganisation(w http.ResponseWriter, r *http.Request
 	if !ok {
 		return
 	}
-	m, err := s.directory.SwitchOrganisation(r.Context(), c.Account.ID, c.Current.Organisation.ID, form.Get("organisation_id"))
+	_, err = s.directory.SwitchOrganisation(r.Context(), c.Account.ID, c.Current.Organisation.ID, form.Get("organisation_id"),
+		s.sessions.of(w, r))
 	if err != nil {
 		s.serveError(w, r, err)
 		return
 	}
-	sess, err := s.sessions.Session(r)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	sess.Values[keyOrganisationID] = m.Organisation.ID
-	if err := s.sessions.Save(r, w, sess); err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/aidant?organisation=changee", http.StatusSeeOther)
+	http.Redirect(w, r, PathAidantHome+"?organisation=changee", http.StatusSeeOther)
 }
 
 func organisationView(o account.Organisation) templates.OrganisationView {

@@ -13,7 +13,7 @@ import (
 
 // verificationURL is the public page an attestation's QR code opens.
 func (s *Server) verificationURL(mandateID string) string {
-	return s.settings.BaseURL + "/mandats/verifier/" + mandateID
+	return s.settings.BaseURL + PathVerifyMandate(mandateID)
 }
 
 // handleMandateAttestation sends the printable attestation of a mandate of

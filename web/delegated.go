@@ -53,7 +53,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/oidc/choix", http.StatusSeeOther)
+	http.Redirect(w, r, PathChoice, http.StatusSeeOther)
 }
 
 // currentAidant is the signed-in aidant as the session knows them, or
@@ -69,7 +69,7 @@ func (s *Server) currentAidant(w http.ResponseWriter, r *http.Request) (authz.Ai
 	org, _ := sess.Values[keyOrganisationID].(string)
 	authTime, _ := sess.Values[keyAuthTime].(int64)
 	if id == "" || org == "" {
-		http.Redirect(w, r, "/connexion?service=1", http.StatusSeeOther)
+		http.Redirect(w, r, PathSignIn+"?service=1", http.StatusSeeOther)
 		return authz.Aidant{}, false
 	}
 	return authz.Aidant{ID: id, OrganisationID: org, AuthTime: time.Unix(authTime, 0), AMR: authMethods}, true
@@ -94,7 +94,7 @@ func (s *Server) handleChoicePage(w http.ResponseWriter, r *http.Request) {
 	search := strings.TrimSpace(form.Get("q"))
 	choice, err := s.provider.Choices(r.Context(), pending, a, search)
 	if errors.Is(err, authz.ErrAuthenticationRequired) {
-		http.Redirect(w, r, "/connexion?service=1", http.StatusSeeOther)
+		http.Redirect(w, r, PathSignIn+"?service=1", http.StatusSeeOther)
 		return
 	}
 	if err != nil {
@@ -156,7 +156,7 @@ func (s *Server) handleChoice(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case errors.Is(err, authz.ErrAuthenticationRequired):
-		http.Redirect(w, r, "/connexion?service=1", http.StatusSeeOther)
+		http.Redirect(w, r, PathSignIn+"?service=1", http.StatusSeeOther)
 		return
 	case err != nil && problem.CodeOf(err) != problem.Internal && !errors.Is(err, errNoPendingAuthorize):
 		// Refused (and recorded): the request waits, the aidant may
@@ -243,5 +243,5 @@ func (s *Server) endSessionAndReturn(w http.ResponseWriter, r *http.Request, l *
 		http.Redirect(w, r, l.RedirectURI, http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/connexion?fin=1", http.StatusSeeOther)
+	http.Redirect(w, r, PathSignIn+"?fin=1", http.StatusSeeOther)
 }

@@ -49,6 +49,8 @@ const (
 	msgMethod   = "Cette adresse ne s'utilise pas de cette façon. Revenez à la page d'accueil pour continuer."
 	msgInternal = "Une erreur inattendue est survenue de notre côté. Réessayez dans quelques instants ; " +
 		"si elle persiste, contactez l'assistance."
+	msgUnavailable = "Procura ne peut pas joindre sa base de données pour le moment. Rien n'a été enregistré : " +
+		"réessayez dans quelques instants."
 )
 
 // errorViewOf is the one place that maps an error to a status and a safe
@@ -64,6 +66,8 @@ func errorViewOf(err error) errorView {
 		return errorView{http.StatusMethodNotAllowed, "Méthode non autorisée", msgMethod}
 	case errors.Is(err, db.ErrNotFound):
 		return errorView{http.StatusNotFound, "Page introuvable", errNotFound.Message}
+	case db.IsUnavailable(err):
+		return errorView{http.StatusServiceUnavailable, "Service momentanément indisponible", msgUnavailable}
 	}
 	var p *problem.Error
 	if !errors.As(err, &p) {
@@ -93,6 +97,9 @@ func errorViewOf(err error) errorView {
 func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	v := errorViewOf(err)
 	ctx := r.Context()
+	if v.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", db.RetryAfterSeconds)
+	}
 	attrs := []slog.Attr{
 		slog.Int("status", v.status),
 		slog.String("error", err.Error()),

@@ -17,13 +17,17 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok\n")
 }
 
-// handleReadyz says the instance can serve: the database answers and its
-// schema is the one this binary expects. Otherwise 503, and the reason goes
+// handleReadyz says the instance can serve: a new database connection can
+// be opened and queried, the pool answers, and the schema is the one this
+// binary expects. Otherwise 503, and the reason goes
 // to the log.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	err := s.db.Ping(ctx)
+	err := s.db.CheckNewConnection(ctx)
+	if err == nil {
+		err = s.db.Ping(ctx)
+	}
 	if err == nil {
 		err = s.db.CheckSchema(ctx)
 	}

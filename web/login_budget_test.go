@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func TestDelegatedLoginBudget(t *testing.T) {
 	counter := &dbtest.Statements{}
 	e := newEnv(t, dbtest.PostgresTraced(t, counter))
 	_, aidant := e.orgAndAidant(true)
-	svc := e.newServiceWithSecret("social")
+	svc := e.journeyService("social")
 	c := e.signInAidant(aidant)
 	e.createMandate(c, aidant, "jean-luc-darcy", "social")
 	// Warm: the signing keys are read once per RefreshInterval, not per
@@ -57,7 +58,7 @@ func TestTokensExpireOnTheInjectedClock(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, dbtest.SQLite(t))
 	_, aidant := e.orgAndAidant(true)
-	svc := e.newServiceWithSecret("social")
+	svc := e.journeyService("social")
 	c := e.signInAidant(aidant)
 	e.createMandate(c, aidant, "jean-luc-darcy", "social")
 
@@ -100,11 +101,10 @@ func answerStatus(err error) int {
 }
 
 // newServiceWithSecret registers a confidential service serving procedures
-// (the provider's signing keys are made) and returns it, for the journey
-// driver.
-func (e *env) newServiceWithSecret(procedures ...string) *journey.Service {
+// and returns its id and secret; the provider's signing keys are made.
+func (e *env) newServiceWithSecret(procedures ...string) (string, string) {
 	e.t.Helper()
-	id := "budget-service"
+	id := fmt.Sprintf("service-%d", time.Now().UnixNano())
 	_, secret, err := e.oauth.CreateClient(context.Background(), authz.ClientRegistration{ID: id, Name: "Caisse démo",
 		RedirectURIs: []string{serviceCallback}, Procedures: procedures})
 	if err != nil {
@@ -113,5 +113,13 @@ func (e *env) newServiceWithSecret(procedures ...string) *journey.Service {
 	if _, err := e.keys.Ensure(context.Background(), keyring.PurposeOIDC, jose.ES256); err != nil {
 		e.t.Fatal(err)
 	}
+	return id, secret
+}
+
+// journeyService is a new confidential service serving procedures, for the
+// journey driver.
+func (e *env) journeyService(procedures ...string) *journey.Service {
+	e.t.Helper()
+	id, secret := e.newServiceWithSecret(procedures...)
 	return &journey.Service{BaseURL: e.ts.URL, ClientID: id, Secret: secret, RedirectURI: serviceCallback, Client: e.newClient()}
 }

@@ -109,7 +109,8 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	}
 	e := &env{t: t, db: d, clock: &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
 	journal := audit.New(d, e.clock.Now)
-	dir, err := account.NewDirectory(d, journal, bytes.Repeat([]byte{7}, 32), e.clock.Now)
+	sessions := NewSessionStore(d, e.clock.Now, settings)
+	dir, err := account.NewDirectory(d, journal, bytes.Repeat([]byte{7}, 32), sessions, e.clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	}
 	e.keys = keys
 	oauth := authz.NewStore(d, e.clock.Now)
-	mandates := mandate.New(d, journal, dir, keys, oauth, e.clock.Now)
+	mandates := mandate.New(d, journal, dir, usagers, keys, oauth, e.clock.Now)
 	provider, err := authz.NewProvider(authz.ProviderConfig{
 		Issuer: e.ts.URL, Store: oauth, Keys: authz.KeyringKeys(keys), Journal: journal, DB: d, Now: e.clock.Now,
 		Permissions: authz.MandatePermissions{Mandates: mandates, Usagers: usagers}, Usagers: authz.UsagerIdentities{Usagers: usagers},
@@ -142,7 +143,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	}
 	e.srv, err = New(Deps{
 		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Provider: provider,
-		Now: e.clock.Now, Settings: settings, PendingSealer: pendingSealer,
+		Sessions: sessions, Now: e.clock.Now, Settings: settings, PendingSealer: pendingSealer,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

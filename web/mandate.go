@@ -149,7 +149,7 @@ func (s *Server) handleRevokeConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	m, u := mp.mandate, mp.usager
 	page := &templates.RevokeConfirmPage{Layout: templates.Layout{Title: "Confirmer la révocation"}, MandateID: m.ID,
-		UsagerName: "de " + u.Name(), What: "tout le mandat", Action: "/aidant/mandats/" + m.ID + "/revoquer", Back: "/aidant/mandats/" + m.ID}
+		UsagerName: "de " + u.Name(), What: "tout le mandat", Action: PathMandateRevoke(m.ID), Back: PathMandate(m.ID)}
 	if pid := r.URL.Query().Get("autorisation"); pid != "" {
 		found := false
 		for _, p := range m.Permissions {
@@ -189,7 +189,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/aidant/mandats/"+id+"?revoque=1", http.StatusSeeOther)
+	http.Redirect(w, r, PathMandate(id)+"?revoque=1", http.StatusSeeOther)
 }
 
 // handleRenew renews a mandate with a new duration and the aidant's TOTP.
@@ -214,7 +214,7 @@ func (s *Server) handleRenew(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/aidant/mandats/"+m.ID+"?renouvele=1", http.StatusSeeOther)
+	http.Redirect(w, r, PathMandate(m.ID)+"?renouvele=1", http.StatusSeeOther)
 }
 
 // handleVerify is the public verification of a mandate's signature given

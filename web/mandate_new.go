@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"procura/account"
 	"procura/audit"
 	"procura/franceconnect"
+	"procura/identity"
 	"procura/mandate"
 	"procura/problem"
 	"procura/procedure"
@@ -154,7 +154,7 @@ func (s *Server) loadDraft(r *http.Request, c caller) (mandateDraft, error) {
 // mandateUsagerIdentified continues the creation after FranceConnect: the
 // usager is recorded (by the aidant) and attached to the draft with the
 // evidence, then the FranceConnect session is ended and the recap shown.
-func (s *Server) mandateUsagerIdentified(w http.ResponseWriter, r *http.Request, id franceconnect.Identity, ev franceconnect.Evidence) {
+func (s *Server) mandateUsagerIdentified(w http.ResponseWriter, r *http.Request, id identity.Identity, ev franceconnect.Evidence) {
 	c, ok := s.requireAidant(w, r)
 	if !ok {
 		return
@@ -164,20 +164,17 @@ func (s *Server) mandateUsagerIdentified(w http.ResponseWriter, r *http.Request,
 		s.identificationFailed(w, r, purposeMandate, err)
 		return
 	}
-	err = s.db.InTx(r.Context(), func(ctx context.Context) error {
-		u, err := s.usagers.Identify(ctx, audit.ActorAidant, c.Account.ID, id, usager.ContextMandate)
-		d.UsagerID, d.IDToken, d.IDTokenSHA256 = u.ID, ev.IDToken, ev.IDTokenSHA256
-		return err
-	})
+	u, err := s.usagers.Identify(r.Context(), audit.ActorAidant, c.Account.ID, id, usager.ContextMandate)
 	if err != nil {
 		s.identificationFailed(w, r, purposeMandate, err)
 		return
 	}
+	d.UsagerID, d.IDToken, d.IDTokenSHA256 = u.ID, ev.IDToken, ev.IDTokenSHA256
 	if err := s.saveDraft(w, r, d); err != nil {
 		s.serveError(w, r, err)
 		return
 	}
-	s.endFranceConnectSession(w, r, ev.IDToken, "/aidant/mandats/recapitulatif")
+	s.endFranceConnectSession(w, r, ev.IDToken, PathMandateRecap)
 }
 
 // handleMandateRecapPage shows the recap, the text, the consent and the
@@ -266,5 +263,5 @@ func (s *Server) handleMandateSign(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/aidant/mandats/"+m.ID+"?cree=1", http.StatusSeeOther)
+	http.Redirect(w, r, PathMandate(m.ID)+"?cree=1", http.StatusSeeOther)
 }

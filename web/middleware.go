@@ -75,7 +75,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		level := slog.LevelInfo
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		if r.URL.Path == PathHealthz || r.URL.Path == PathReadyz {
 			level = slog.LevelDebug // probes every few seconds
 		}
 		s.log.LogAttrs(r.Context(), level, "http request",

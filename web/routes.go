@@ -6,7 +6,8 @@ import (
 	"procura/authz"
 )
 
-// routes is the route table: every URL the server answers is listed here.
+// routes is the route table: every URL the server answers is listed here,
+// its path from paths.go.
 //
 // Two groups:
 //   - pages: what people use in a browser. Every unsafe request (POST…) to
@@ -20,51 +21,51 @@ import (
 func (s *Server) routes() http.Handler {
 	s.pages = http.NewServeMux()
 	s.pages.HandleFunc("GET /{$}", s.handleHome)
-	s.pages.HandleFunc("GET /static/", s.handleStatic)
-	s.pages.HandleFunc("GET /healthz", s.handleHealthz)
-	s.pages.HandleFunc("GET /readyz", s.handleReadyz)
-	s.pages.HandleFunc("POST /deconnexion", s.handleSignOut)
+	s.pages.HandleFunc("GET "+PathStatic, s.handleStatic)
+	s.pages.HandleFunc("GET "+PathHealthz, s.handleHealthz)
+	s.pages.HandleFunc("GET "+PathReadyz, s.handleReadyz)
+	s.pages.HandleFunc("POST "+PathSignOut, s.handleSignOut)
 
 	// Aidants and managers: sign-in, TOTP enrolment, home, organisation switch.
-	s.pages.HandleFunc("GET /connexion", s.handleSignInPage)
-	s.pages.HandleFunc("POST /connexion", s.handleSignIn)
-	s.pages.HandleFunc("GET /connexion/totp", s.handleEnrolPage)
-	s.pages.HandleFunc("POST /connexion/totp", s.handleEnrol)
-	s.pages.HandleFunc("GET /aidant", s.handleAidantHome)
-	s.pages.HandleFunc("POST /aidant/organisation", s.handleSwitchOrganisation)
+	s.pages.HandleFunc("GET "+PathSignIn, s.handleSignInPage)
+	s.pages.HandleFunc("POST "+PathSignIn, s.handleSignIn)
+	s.pages.HandleFunc("GET "+PathEnrol, s.handleEnrolPage)
+	s.pages.HandleFunc("POST "+PathEnrol, s.handleEnrol)
+	s.pages.HandleFunc("GET "+PathAidantHome, s.handleAidantHome)
+	s.pages.HandleFunc("POST "+PathSwitchOrganisation, s.handleSwitchOrganisation)
 
 	// Mandates: creation (procedures and duration → FranceConnect →
 	// recap and signature), list, detail, renewal, revocation,
 	// attestations; the public verification of a signature.
-	s.pages.HandleFunc("GET /aidant/mandats/nouveau", s.handleMandateNewPage)
-	s.pages.HandleFunc("POST /aidant/mandats/nouveau", s.handleMandateNew)
-	s.pages.HandleFunc("GET /aidant/mandats/recapitulatif", s.handleMandateRecapPage)
-	s.pages.HandleFunc("POST /aidant/mandats/recapitulatif", s.handleMandateSign)
-	s.pages.HandleFunc("GET /aidant/usagers", s.handleUsagers)
-	s.pages.HandleFunc("GET /aidant/mandats/{id}", s.handleMandate)
-	s.pages.HandleFunc("GET /aidant/mandats/{id}/revoquer", s.handleRevokeConfirm)
-	s.pages.HandleFunc("POST /aidant/mandats/{id}/revoquer", s.handleRevoke)
-	s.pages.HandleFunc("POST /aidant/mandats/{id}/renouveler", s.handleRenew)
-	s.pages.HandleFunc("GET /aidant/mandats/{id}/attestation.pdf", s.handleMandateAttestation)
-	s.pages.HandleFunc("GET /aidant/mandats/{id}/revocation.pdf", s.handleRevocationAttestation)
-	s.pages.HandleFunc("GET /mandats/verifier", s.handleVerify)
-	s.pages.HandleFunc("GET /mandats/verifier/{id}", s.handleVerifyStored)
+	s.pages.HandleFunc("GET "+PathMandateNew, s.handleMandateNewPage)
+	s.pages.HandleFunc("POST "+PathMandateNew, s.handleMandateNew)
+	s.pages.HandleFunc("GET "+PathMandateRecap, s.handleMandateRecapPage)
+	s.pages.HandleFunc("POST "+PathMandateRecap, s.handleMandateSign)
+	s.pages.HandleFunc("GET "+PathUsagers, s.handleUsagers)
+	s.pages.HandleFunc("GET "+PathMandate("{id}"), s.handleMandate)
+	s.pages.HandleFunc("GET "+PathMandateRevoke("{id}"), s.handleRevokeConfirm)
+	s.pages.HandleFunc("POST "+PathMandateRevoke("{id}"), s.handleRevoke)
+	s.pages.HandleFunc("POST "+PathMandateRenew("{id}"), s.handleRenew)
+	s.pages.HandleFunc("GET "+PathMandateAttestation("{id}"), s.handleMandateAttestation)
+	s.pages.HandleFunc("GET "+PathRevocationAttestation("{id}"), s.handleRevocationAttestation)
+	s.pages.HandleFunc("GET "+PathVerify, s.handleVerify)
+	s.pages.HandleFunc("GET "+PathVerifyMandate("{id}"), s.handleVerifyStored)
 
 	// Usagers: identification with FranceConnect, their space.
-	s.pages.HandleFunc("GET /usager", s.handleUsagerLanding)
-	s.pages.HandleFunc("POST /usager/connexion", s.handleUsagerSignIn)
-	s.pages.HandleFunc("GET /usager/espace", s.handleUsagerSpace)
-	s.pages.HandleFunc("POST /usager/deconnexion", s.handleUsagerSignOut)
-	s.pages.HandleFunc("GET /usager/mandats/{id}/revoquer", s.handleUsagerRevokeConfirm)
-	s.pages.HandleFunc("POST /usager/mandats/{id}/revoquer", s.handleUsagerRevoke)
-	s.pages.HandleFunc("GET /franceconnect/callback", s.handleFranceConnectCallback)
-	s.pages.HandleFunc("GET /franceconnect/deconnexion", s.handleFranceConnectLogoutReturn)
+	s.pages.HandleFunc("GET "+PathUsagerLanding, s.handleUsagerLanding)
+	s.pages.HandleFunc("POST "+PathUsagerSignIn, s.handleUsagerSignIn)
+	s.pages.HandleFunc("GET "+PathUsagerSpace, s.handleUsagerSpace)
+	s.pages.HandleFunc("POST "+PathUsagerSignOut, s.handleUsagerSignOut)
+	s.pages.HandleFunc("GET "+PathUsagerMandateRevoke("{id}"), s.handleUsagerRevokeConfirm)
+	s.pages.HandleFunc("POST "+PathUsagerMandateRevoke("{id}"), s.handleUsagerRevoke)
+	s.pages.HandleFunc("GET "+PathFranceConnectCallback, s.handleFranceConnectCallback)
+	s.pages.HandleFunc("GET "+PathFranceConnectLogout, s.handleFranceConnectLogoutReturn)
 
 	// The delegated login's pages: the choice of usager and procedure, and
 	// the confirmation of a sign-out a service asked for.
-	s.pages.HandleFunc("GET /oidc/choix", s.handleChoicePage)
-	s.pages.HandleFunc("POST /oidc/choix", s.handleChoice)
-	s.pages.HandleFunc("POST /oidc/deconnexion", s.handleOIDCLogoutConfirm)
+	s.pages.HandleFunc("GET "+PathChoice, s.handleChoicePage)
+	s.pages.HandleFunc("POST "+PathChoice, s.handleChoice)
+	s.pages.HandleFunc("POST "+PathOIDCLogoutConfirm, s.handleOIDCLogoutConfirm)
 
 	s.root = http.NewServeMux()
 	s.root.Handle("/", s.routed(s.pages, true))

@@ -55,6 +55,9 @@ type Deps struct {
 	FranceConnect *franceconnect.Client
 	Usagers       *usager.Registry
 	Mandates      *mandate.Registry
+	// Sessions is the session store, NewSessionStore(DB, Now, Settings):
+	// made before the server because account ends sessions through it.
+	Sessions *SessionStore
 	// Provider is the OpenID Provider whose pages (authorization, choice,
 	// logout) the server shows and whose endpoints it mounts.
 	Provider *authz.Provider
@@ -120,7 +123,7 @@ func New(deps Deps) (*Server, error) {
 		settings:      deps.Settings,
 		pendingSealer: deps.PendingSealer,
 		hsts:          u.Scheme == "https",
-		sessions:      NewSessionStore(deps.DB, deps.Now, deps.Settings),
+		sessions:      deps.Sessions,
 		cop:           http.NewCrossOriginProtection(),
 	}
 	if s.static, err = loadStaticFiles(static.FS); err != nil {
@@ -152,6 +155,9 @@ func (d Deps) check() error {
 	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil || d.Provider == nil {
 		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers, Deps.Mandates and Deps.Provider are required"))
 	}
+	if d.Sessions == nil {
+		errs = append(errs, errors.New("web: Deps.Sessions is required"))
+	}
 	if d.Logger == nil {
 		errs = append(errs, errors.New("web: Deps.Logger is required"))
 	}
@@ -173,6 +179,3 @@ func (d Deps) check() error {
 
 // Handler is the whole server: middleware around the route table.
 func (s *Server) Handler() http.Handler { return s.handler }
-
-// Sessions is the session store, for the periodic PurgeExpired.
-func (s *Server) Sessions() *SessionStore { return s.sessions }

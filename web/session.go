@@ -9,6 +9,9 @@ import (
 	"net/http"
 
 	"github.com/gorilla/sessions"
+
+	"procura/account"
+	"procura/usager"
 )
 
 // Keys of the values the web package keeps in a session. Handlers may add
@@ -123,6 +126,63 @@ func (st *SessionStore) rotate(w http.ResponseWriter, r *http.Request, key, id s
 	s.ID, s.Values, s.IsNew = newID, values, false
 	http.SetCookie(w, st.cookie(newID, 0))
 	return nil
+}
+
+// requestSession is one request's session as the domain packages see it
+// (account.Session, usager.Session): they begin or end it inside the
+// transaction of the act that they record.
+type requestSession struct {
+	st *SessionStore
+	w  http.ResponseWriter
+	r  *http.Request
+}
+
+var (
+	_ account.Session = requestSession{}
+	_ usager.Session  = requestSession{}
+)
+
+// of is the session of the request r, answered on w.
+func (st *SessionStore) of(w http.ResponseWriter, r *http.Request) requestSession {
+	return requestSession{st: st, w: w, r: r}
+}
+
+// BeginAccount signs an account in on a fresh session id (Rotate), in its
+// organisation, forgetting a pending enrolment.
+func (rs requestSession) BeginAccount(ctx context.Context, in account.SignedIn) error {
+	s, err := rs.st.Session(rs.r)
+	if err != nil {
+		return err
+	}
+	for _, k := range []string{keyPendingAccount, keyPendingSince, keyPendingTOTP, keyOrganisationID} {
+		delete(s.Values, k)
+	}
+	if in.OrganisationID != "" {
+		s.Values[keyOrganisationID] = in.OrganisationID
+	}
+	s.Values[keyAuthTime] = in.AuthTime.Unix()
+	return rs.st.Rotate(rs.w, rs.r.WithContext(ctx), in.AccountID)
+}
+
+// SwitchOrganisation makes organisationID the signed-in account's current
+// organisation.
+func (rs requestSession) SwitchOrganisation(ctx context.Context, organisationID string) error {
+	s, err := rs.st.Session(rs.r)
+	if err != nil {
+		return err
+	}
+	s.Values[keyOrganisationID] = organisationID
+	return rs.st.Save(rs.r.WithContext(ctx), rs.w, s)
+}
+
+// BeginUsager signs a usager in to their space on a fresh session id.
+func (rs requestSession) BeginUsager(ctx context.Context, usagerID string) error {
+	return rs.st.RotateUsager(rs.w, rs.r.WithContext(ctx), usagerID)
+}
+
+// End deletes the session (Destroy).
+func (rs requestSession) End(ctx context.Context) error {
+	return rs.st.Destroy(rs.w, rs.r.WithContext(ctx))
 }
 
 // Destroy ends the session: its row is deleted (in the transaction of r's

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/sessions"
 
+	"procura/account"
 	"procura/db"
 )
 
@@ -23,9 +24,9 @@ import (
 //   - A session ends when unused for the idle timeout (last_seen_at + idle)
 //     or at its absolute end (created_at + max age). An ended session is
 //     deleted when next presented and the request gets a new, empty one.
-//   - A deleted row is a signed-out session: deleting an account's rows
-//     (DELETE FROM web_sessions WHERE account_id = ?) signs it out on its
-//     next request, and Save never brings a deleted row back.
+//   - A deleted row is a signed-out session: EndAccountSessions deletes an
+//     account's rows, which signs it out on its next request, and Save never
+//     brings a deleted row back.
 //   - A row is written only when a session has something to store, so
 //     anonymous visits (static files, public pages) write nothing.
 //   - last_seen_at is written at most once per touchInterval, so a signed-in
@@ -41,7 +42,10 @@ type SessionStore struct {
 	name   string
 }
 
-var _ sessions.Store = (*SessionStore)(nil)
+var (
+	_ sessions.Store   = (*SessionStore)(nil)
+	_ account.Sessions = (*SessionStore)(nil)
+)
 
 const touchInterval = time.Minute
 
@@ -208,6 +212,17 @@ func (st *SessionStore) deleteRow(ctx context.Context, hash []byte) error {
 		return fmt.Errorf("web: delete session: %w", err)
 	}
 	return nil
+}
+
+// EndAccountSessions deletes every session of accountID (in ctx's
+// transaction, if any) and returns how many there were: account calls it
+// when it deactivates the account (account.Sessions).
+func (st *SessionStore) EndAccountSessions(ctx context.Context, accountID string) (int64, error) {
+	res := st.db.Conn(ctx).Exec("DELETE FROM web_sessions WHERE account_id = ?", accountID)
+	if res.Error != nil {
+		return 0, fmt.Errorf("web: end sessions of an account: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // PurgeExpired deletes the rows of sessions that have ended and that nobody

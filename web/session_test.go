@@ -353,7 +353,7 @@ func TestPurgeExpired(t *testing.T) {
 		// Rows of other tests (same PostgreSQL database) all end within a day
 		// of the test clock's start: go past them and start clean.
 		e.clock.Advance(72 * time.Hour)
-		if _, err := e.srv.Sessions().PurgeExpired(t.Context()); err != nil {
+		if _, err := e.srv.sessions.PurgeExpired(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		e.token(e.client)
@@ -363,7 +363,7 @@ func TestPurgeExpired(t *testing.T) {
 		e.token(kept)
 
 		e.clock.Advance(10*time.Minute + time.Second) // abandoned is 30 min idle
-		n, err := e.srv.Sessions().PurgeExpired(t.Context())
+		n, err := e.srv.sessions.PurgeExpired(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,7 +35,7 @@ func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 	// (prompt=login, max_age): the form is then shown anyway.
 	reauth := r.URL.Query().Get("service") == "1" && s.hasPending(r)
 	if _, err := s.sessions.AccountID(r); err == nil && !reauth {
-		http.Redirect(w, r, "/aidant", http.StatusSeeOther)
+		http.Redirect(w, r, PathAidantHome, http.StatusSeeOther)
 		return
 	}
 	tok, err := s.sessions.CSRFToken(w, r)
@@ -53,8 +53,8 @@ func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, page)
 }
 
-// handleSignIn checks email, password and TOTP code. Success rotates the
-// session and signs the account in, in its first organisation; a right
+// handleSignIn checks email, password and TOTP code. Success signs the
+// account in on a rotated session, in its first organisation; a right
 // password without TOTP leads to enrolment; anything else shows the form
 // again with the refusal's message.
 func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
@@ -66,17 +66,13 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	creds := account.Credentials{
 		Email: form.Get("email"), Password: form.Get("password"), Code: form.Get("code"), IP: s.clientIP(r),
 	}
-	a, err := s.directory.SignIn(r.Context(), creds)
+	a, err := s.directory.SignIn(r.Context(), creds, s.sessions.of(w, r))
 	switch {
 	case errors.Is(err, account.ErrEnrolmentNeeded):
 		s.beginPendingEnrolment(w, r, a.ID)
 		return
 	case err != nil:
 		s.signInRefused(w, r, creds.Email, err)
-		return
-	}
-	if err := s.startSession(w, r, a.ID); err != nil {
-		s.serveError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, s.afterSignIn(r), http.StatusSeeOther)
@@ -86,9 +82,9 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 // pending request, or the aidant's home.
 func (s *Server) afterSignIn(r *http.Request) string {
 	if s.hasPending(r) {
-		return "/oidc/choix"
+		return PathChoice
 	}
-	return "/aidant"
+	return PathAidantHome
 }
 
 // signInRefused shows the form again with the refusal's safe message; the
@@ -116,27 +112,6 @@ func (s *Server) signInRefused(w http.ResponseWriter, r *http.Request, email str
 	})
 }
 
-// startSession signs accountID in on a fresh session id, in its first
-// organisation (by name).
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, accountID string) error {
-	ms, err := s.directory.Memberships(r.Context(), accountID)
-	if err != nil {
-		return err
-	}
-	sess, err := s.sessions.Session(r)
-	if err != nil {
-		return err
-	}
-	for _, k := range []string{keyPendingAccount, keyPendingSince, keyPendingTOTP, keyOrganisationID} {
-		delete(sess.Values, k)
-	}
-	if len(ms) > 0 {
-		sess.Values[keyOrganisationID] = ms[0].Organisation.ID
-	}
-	sess.Values[keyAuthTime] = s.now().Unix()
-	return s.sessions.Rotate(w, r, accountID)
-}
-
 // beginPendingEnrolment remembers, in the not-yet-signed-in session, whose
 // password was right, and sends them to enrolment.
 func (s *Server) beginPendingEnrolment(w http.ResponseWriter, r *http.Request, accountID string) {
@@ -152,7 +127,7 @@ func (s *Server) beginPendingEnrolment(w http.ResponseWriter, r *http.Request, a
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/connexion/totp", http.StatusSeeOther)
+	http.Redirect(w, r, PathEnrol, http.StatusSeeOther)
 }
 
 var errNoPendingEnrolment = problem.New(problem.Unauthorized,
@@ -239,7 +214,7 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 	}
 	encoded, _ := sess.Values[keyPendingTOTP].(string)
 	sealed, _ := base64.StdEncoding.DecodeString(encoded)
-	if _, err := s.directory.CompleteEnrolment(r.Context(), accountID, sealed, form.Get("code")); err != nil {
+	if _, err := s.directory.CompleteEnrolment(r.Context(), accountID, sealed, form.Get("code"), s.sessions.of(w, r)); err != nil {
 		if !errors.Is(err, account.ErrEnrolmentCode) {
 			s.serveError(w, r, err)
 			return
@@ -250,10 +225,6 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.renderEnrolPage(w, r, http.StatusBadRequest, e, problem.MessageOf(err))
-		return
-	}
-	if err := s.startSession(w, r, accountID); err != nil {
-		s.serveError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, s.afterSignIn(r), http.StatusSeeOther)

@@ -1,11 +1,8 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
-
-	"procura/audit"
 )
 
 // handleSignOut ends the session (the header's "Se déconnecter" button)
@@ -15,27 +12,24 @@ func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/connexion?fin=1", http.StatusSeeOther)
+	http.Redirect(w, r, PathSignIn+"?fin=1", http.StatusSeeOther)
 }
 
-// endAidantSession deletes the session's row and records the act in one
-// transaction. Ending a session nobody signed in to just clears it.
+// endAidantSession ends the session of the signed-in account (aidant or
+// manager): account deletes it and records the act in one transaction.
+// Ending a session nobody signed in to just clears it: there is no act.
 func (s *Server) endAidantSession(w http.ResponseWriter, r *http.Request, reason string) error {
 	accountID, err := s.sessions.AccountID(r)
-	signedIn := err == nil
-	if err != nil && !errors.Is(err, ErrNotSignedIn) {
+	if errors.Is(err, ErrNotSignedIn) {
+		return s.sessions.Destroy(w, r)
+	}
+	if err != nil {
 		return err
 	}
-	return s.db.InTx(r.Context(), func(ctx context.Context) error {
-		if err := s.sessions.Destroy(w, r.WithContext(ctx)); err != nil {
-			return err
-		}
-		if !signedIn {
-			return nil
-		}
-		return s.journal.Record(ctx, audit.Entry{
-			Action: audit.ActionSessionEnded, ActorKind: audit.ActorAidant, ActorID: accountID,
-			Details: map[string]string{"reason": reason},
-		})
-	})
+	sess, err := s.sessions.Session(r)
+	if err != nil {
+		return err
+	}
+	organisationID, _ := sess.Values[keyOrganisationID].(string)
+	return s.directory.EndSession(r.Context(), accountID, organisationID, reason, s.sessions.of(w, r))
 }

@@ -56,7 +56,7 @@ func (sf *staticFiles) url(name string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("web: no static file %q", name)
 	}
-	return "/static/" + name + "?v=" + v, nil
+	return PathStatic + name + "?v=" + v, nil
 }
 
 // open returns a file for reading and seeking. embed.FS files seek, so
@@ -96,7 +96,7 @@ var staticContentTypes = map[string]string{
 // handleStatic serves a file of the static tree; anything else, directories
 // included, is the 404 page.
 func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
-	name := strings.TrimPrefix(r.URL.Path, "/static/")
+	name := strings.TrimPrefix(r.URL.Path, PathStatic)
 	version, ok := s.static.versions[name]
 	if !ok {
 		s.serveError(w, r, errNotFound)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,8 +8,8 @@ import (
 
 	"procura/audit"
 	"procura/franceconnect"
+	"procura/identity"
 	"procura/templates"
-	"procura/usager"
 )
 
 // Session keys of a FranceConnect identification in progress. The flow
@@ -29,7 +28,7 @@ const purposeUsagerSpace = "usager_space"
 // goes straight in.
 func (s *Server) handleUsagerLanding(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.sessions.UsagerID(r); err == nil {
-		http.Redirect(w, r, "/usager/espace", http.StatusSeeOther)
+		http.Redirect(w, r, PathUsagerSpace, http.StatusSeeOther)
 		return
 	}
 	tok, err := s.sessions.CSRFToken(w, r)
@@ -98,16 +97,16 @@ func (s *Server) handleFranceConnectCallback(w http.ResponseWriter, r *http.Requ
 		s.serveError(w, r, err)
 		return
 	}
-	identity, evidence, err := s.franceConnect.Complete(r.Context(), flow, r.URL.Query())
+	id, evidence, err := s.franceConnect.Complete(r.Context(), flow, r.URL.Query())
 	if err != nil {
 		s.identificationFailed(w, r, purpose, err)
 		return
 	}
 	switch purpose {
 	case purposeUsagerSpace:
-		s.usagerIdentified(w, r, identity, evidence)
+		s.usagerIdentified(w, r, id, evidence)
 	case purposeMandate:
-		s.mandateUsagerIdentified(w, r, identity, evidence)
+		s.mandateUsagerIdentified(w, r, id, evidence)
 	default:
 		s.identificationFailed(w, r, purpose, franceconnect.ErrState)
 	}
@@ -116,21 +115,12 @@ func (s *Server) handleFranceConnectCallback(w http.ResponseWriter, r *http.Requ
 // usagerIdentified records the usager, signs them in to their space on a
 // fresh session id, and ends their FranceConnect session: the provider
 // sends the browser back to /franceconnect/deconnexion, then to the space.
-func (s *Server) usagerIdentified(w http.ResponseWriter, r *http.Request, id franceconnect.Identity, ev franceconnect.Evidence) {
-	var u usager.Usager
-	err := s.db.InTx(r.Context(), func(ctx context.Context) error {
-		var err error
-		u, err = s.usagers.Identify(ctx, audit.ActorUsager, "", id, usager.ContextUsagerSpace)
-		if err != nil {
-			return err
-		}
-		return s.sessions.RotateUsager(w, r.WithContext(ctx), u.ID)
-	})
-	if err != nil {
+func (s *Server) usagerIdentified(w http.ResponseWriter, r *http.Request, id identity.Identity, ev franceconnect.Evidence) {
+	if _, err := s.usagers.SignIn(r.Context(), id, s.sessions.of(w, r)); err != nil {
 		s.identificationFailed(w, r, purposeUsagerSpace, err)
 		return
 	}
-	s.endFranceConnectSession(w, r, ev.IDToken, "/usager/espace")
+	s.endFranceConnectSession(w, r, ev.IDToken, PathUsagerSpace)
 }
 
 // endFranceConnectSession sends the browser to the provider's logout, which
@@ -175,7 +165,7 @@ func (s *Server) handleFranceConnectLogoutReturn(w http.ResponseWriter, r *http.
 		return
 	}
 	if want == "" || r.URL.Query().Get("state") != want || next == "" {
-		next = "/usager"
+		next = PathUsagerLanding
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -184,19 +174,15 @@ func (s *Server) handleFranceConnectLogoutReturn(w http.ResponseWriter, r *http.
 // personal data) and shows why in French.
 func (s *Server) identificationFailed(w http.ResponseWriter, r *http.Request, purpose string, cause error) {
 	reason := franceconnect.Reason(cause)
-	err := s.db.InTx(r.Context(), func(ctx context.Context) error {
-		return s.journal.Record(ctx, audit.Entry{Action: audit.ActionUsagerIdentificationFailed, ActorKind: audit.ActorAnonymous,
-			Details: map[string]string{"reason": reason, "purpose": purpose}})
-	})
-	if err != nil {
+	if err := s.usagers.RecordIdentificationFailure(r.Context(), reason, purpose); err != nil {
 		s.serveError(w, r, errors.Join(cause, err))
 		return
 	}
 	s.log.Warn("identification failed", "reason", reason, "err", cause, "request_id", audit.RequestID(r.Context()))
 	view := errorViewOf(cause)
-	retry := "/usager"
+	retry := PathUsagerLanding
 	if purpose == purposeMandate {
-		retry = "/aidant/mandats/nouveau"
+		retry = PathMandateNew
 	}
 	s.render(w, r, view.status, &templates.IdentificationErrorPage{
 		Layout:  templates.Layout{Title: "Identification non aboutie"},
@@ -207,22 +193,17 @@ func (s *Server) identificationFailed(w http.ResponseWriter, r *http.Request, pu
 // handleUsagerSignOut ends the usager's session, with its audit entry.
 func (s *Server) handleUsagerSignOut(w http.ResponseWriter, r *http.Request) {
 	id, err := s.sessions.UsagerID(r)
-	signedIn := err == nil
-	err = s.db.InTx(r.Context(), func(ctx context.Context) error {
-		if err := s.sessions.Destroy(w, r.WithContext(ctx)); err != nil {
-			return err
-		}
-		if !signedIn {
-			return nil
-		}
-		return s.journal.Record(ctx, audit.Entry{Action: audit.ActionSessionEnded, ActorKind: audit.ActorUsager, ActorID: id,
-			UsagerID: id, Details: map[string]string{"reason": "sign_out"}})
-	})
+	switch {
+	case errors.Is(err, ErrNotSignedIn):
+		err = s.sessions.Destroy(w, r)
+	case err == nil:
+		err = s.usagers.EndSession(r.Context(), id, "sign_out", s.sessions.of(w, r))
+	}
 	if err != nil {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/usager?fin=1", http.StatusSeeOther)
+	http.Redirect(w, r, PathUsagerLanding+"?fin=1", http.StatusSeeOther)
 }
 
 var frenchMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}

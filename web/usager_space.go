@@ -29,7 +29,7 @@ var actLabels = map[audit.Action]string{
 func (s *Server) loadUsager(w http.ResponseWriter, r *http.Request) (usager.Usager, bool) {
 	id, err := s.sessions.UsagerID(r)
 	if errors.Is(err, ErrNotSignedIn) {
-		http.Redirect(w, r, "/usager", http.StatusSeeOther)
+		http.Redirect(w, r, PathUsagerLanding, http.StatusSeeOther)
 		return usager.Usager{}, false
 	}
 	var u usager.Usager
@@ -51,7 +51,7 @@ func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := &templates.UsagerSpacePage{
-		Layout:    templates.Layout{Title: "Mon espace", SignedInName: u.Name(), SignOutAction: "/usager/deconnexion"},
+		Layout:    templates.Layout{Title: "Mon espace", SignedInName: u.Name(), SignOutAction: PathUsagerSignOut},
 		GivenName: u.GivenName, FamilyName: u.FamilyName, PreferredUsername: u.PreferredUsername,
 		Birthdate: frenchBirthdate(u.Birthdate), Email: u.Email,
 	}
@@ -162,8 +162,8 @@ func (s *Server) handleUsagerRevokeConfirm(w http.ResponseWriter, r *http.Reques
 			continue
 		}
 		page := &templates.RevokeConfirmPage{Layout: templates.Layout{Title: "Confirmer la révocation", SignedInName: u.Name(),
-			SignOutAction: "/usager/deconnexion"}, MandateID: m.ID, UsagerName: "confié à " + newNames(s).organisation(r.Context(), m.OrganisationID),
-			What: "tout le mandat", Action: "/usager/mandats/" + m.ID + "/revoquer", Back: "/usager/espace"}
+			SignOutAction: PathUsagerSignOut}, MandateID: m.ID, UsagerName: "confié à " + newNames(s).organisation(r.Context(), m.OrganisationID),
+			What: "tout le mandat", Action: PathUsagerMandateRevoke(m.ID), Back: PathUsagerSpace}
 		if pid != "" {
 			page.What = ""
 			for _, p := range m.Permissions {
@@ -205,5 +205,5 @@ func (s *Server) handleUsagerRevoke(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/usager/espace?revoque=1", http.StatusSeeOther)
+	http.Redirect(w, r, PathUsagerSpace+"?revoque=1", http.StatusSeeOther)
 }

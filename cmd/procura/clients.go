@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 
 	"procura/account"
-	"procura/audit"
 	"procura/authz"
 )
 
@@ -66,7 +65,7 @@ func (c *CLI) clientCreate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	client, secret, err := a.RegisterClient(ctx, account.Operator, reg)
+	client, secret, err := a.Clients.Register(ctx, account.Operator, reg)
 	if err != nil {
 		return cliError(err)
 	}
@@ -91,7 +90,7 @@ func (c *CLI) clientList(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	clients, err := a.OAuth.ListClients(ctx)
+	clients, err := a.Clients.List(ctx)
 	if err != nil {
 		return err
 	}
@@ -122,13 +121,7 @@ func (c *CLI) clientDisable(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	err = a.DB.InTx(ctx, func(ctx context.Context) error {
-		if err := a.OAuth.DisableClient(ctx, *id); err != nil {
-			return err
-		}
-		return a.Journal.Record(ctx, audit.Entry{Action: audit.ActionClientDisabled, ActorKind: account.Operator.Kind, ActorID: account.Operator.ID, ClientID: *id})
-	})
-	if err != nil {
+	if err := a.Clients.Disable(ctx, account.Operator, *id); err != nil {
 		return cliError(err)
 	}
 	fmt.Fprintf(c.Stdout, "Service %s disabled: its codes and tokens no longer work.\n", *id)

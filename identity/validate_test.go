@@ -1,4 +1,4 @@
-package franceconnect
+package identity
 
 import (
 	"errors"
@@ -10,19 +10,21 @@ import (
 
 func validIdentity() Identity {
 	return Identity{
-		Issuer:       "https://fc.example/api/v2",
-		Sub:          "b6048e95bb134ec5b1d1e1fa69f287172e91722b9354d637a1bcf2ebb0fd2ef5v1",
-		GivenName:    "Élodie Anne",
-		FamilyName:   "Lefèvre",
-		Birthdate:    "1985-04-12",
-		Gender:       "female",
-		Birthplace:   "75112",
-		Birthcountry: "99100",
-		Email:        "elodie.lefevre@example.com",
+		Issuer: "https://fc.example/api/v2",
+		Sub:    "b6048e95bb134ec5b1d1e1fa69f287172e91722b9354d637a1bcf2ebb0fd2ef5v1",
+		Claims: Claims{
+			GivenName:    "Élodie Anne",
+			FamilyName:   "Lefèvre",
+			Birthdate:    "1985-04-12",
+			Gender:       "female",
+			Birthplace:   "75112",
+			Birthcountry: "99100",
+			Email:        "elodie.lefevre@example.com",
+		},
 	}
 }
 
-func TestValidateClaims(t *testing.T) {
+func TestValidate(t *testing.T) {
 	tests := []struct {
 		name      string
 		edit      func(*Identity)
@@ -78,45 +80,23 @@ func TestValidateClaims(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			id := validIdentity()
 			tt.edit(&id)
-			err := ValidateClaims(id)
+			err := Validate(id)
 			if tt.wantClaim == "" {
 				if err != nil {
-					t.Fatalf("ValidateClaims: %v, want nil", err)
+					t.Fatalf("Validate: %v, want nil", err)
 				}
 				return
 			}
 			if !errors.Is(err, ErrInvalidClaims) {
-				t.Fatalf("ValidateClaims: %v, want ErrInvalidClaims", err)
+				t.Fatalf("Validate: %v, want ErrInvalidClaims", err)
 			}
 			var ce *ClaimError
 			if !errors.As(err, &ce) || ce.Claim != tt.wantClaim {
-				t.Fatalf("ValidateClaims: %v, want claim %q", err, tt.wantClaim)
+				t.Fatalf("Validate: %v, want claim %q", err, tt.wantClaim)
 			}
 			if problem.CodeOf(err) != problem.Invalid || strings.Contains(problem.MessageOf(err), tt.wantClaim) {
 				t.Fatalf("problem %q %q: want Invalid and a message that names no claim", problem.CodeOf(err), problem.MessageOf(err))
 			}
 		})
-	}
-}
-
-func TestErrorsAreProblems(t *testing.T) {
-	for _, kind := range []error{
-		ErrCancelled, ErrRefused, ErrState, ErrFlowExpired, ErrUnavailable, ErrTokenRefused, ErrMalformed,
-		ErrSignature, ErrIssuer, ErrAudience, ErrNonce, ErrACR, ErrTokenTime, ErrSubject, ErrUnsignedUserinfo, ErrInvalidClaims,
-	} {
-		err := fail(kind, "detail %d", 42)
-		if !errors.Is(err, kind) {
-			t.Errorf("fail(%v): errors.Is false", kind)
-		}
-		var p *problem.Error
-		if !errors.As(err, &p) || p.Message == "" || strings.Contains(p.Message, "detail") {
-			t.Errorf("fail(%v): %v: want a problem with a safe message", kind, err)
-		}
-		if !strings.Contains(err.Error(), "detail 42") {
-			t.Errorf("fail(%v): %q: want the detail in the log text", kind, err.Error())
-		}
-	}
-	if errors.Is(fail(ErrNonce, "x"), ErrAudience) {
-		t.Error("kinds are not distinct")
 	}
 }

@@ -1,4 +1,4 @@
-package franceconnect
+package identity
 
 import (
 	"net/mail"
@@ -7,29 +7,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 )
-
-// Identity is the usager as the provider identified them: the identité
-// pivot (given_name, family_name, birthdate, gender, birthplace,
-// birthcountry), email and the nom d'usage (preferred_username, optional).
-type Identity struct {
-	Issuer            string `json:"iss"`
-	Sub               string `json:"sub"`
-	GivenName         string `json:"given_name"`
-	FamilyName        string `json:"family_name"`
-	PreferredUsername string `json:"preferred_username,omitempty"`
-	// Birthdate is YYYY-MM-DD, or YYYY-MM-00 / YYYY-00-00 when the day or
-	// the month is unknown ("présumé né").
-	Birthdate string `json:"birthdate"`
-	// Gender is female, male or unspecified.
-	Gender string `json:"gender"`
-	// Birthplace is the INSEE code of the commune of birth; "" when born
-	// abroad.
-	Birthplace string `json:"birthplace"`
-	// Birthcountry is the INSEE code of the country of birth; BirthcountryFrance
-	// for France.
-	Birthcountry string `json:"birthcountry"`
-	Email        string `json:"email"`
-}
 
 // BirthcountryFrance is France's INSEE country code.
 const BirthcountryFrance = "99100"
@@ -42,31 +19,31 @@ const (
 	minBirthYear   = 1800
 )
 
-// ValidateClaims checks an identity as FranceConnect validates the identité
+// Validate checks an identity as FranceConnect validates the identité
 // pivot, plus sub and email. It reports the first broken rule as an
 // ErrInvalidClaims problem holding a *ClaimError.
-func ValidateClaims(id Identity) error {
+func Validate(id Identity) error {
 	switch {
 	case !ValidSub(id.Sub):
-		return invalidClaim("sub", "missing, longer than 255 characters or not printable ASCII")
+		return InvalidClaim("sub", "missing, longer than 255 characters or not printable ASCII")
 	case !ValidName(id.GivenName):
-		return invalidClaim("given_name", "empty, too long, without a letter or with control characters")
+		return InvalidClaim("given_name", "empty, too long, without a letter or with control characters")
 	case !ValidName(id.FamilyName):
-		return invalidClaim("family_name", "empty, too long, without a letter or with control characters")
+		return InvalidClaim("family_name", "empty, too long, without a letter or with control characters")
 	case id.PreferredUsername != "" && !ValidName(id.PreferredUsername):
-		return invalidClaim("preferred_username", "too long, without a letter or with control characters")
+		return InvalidClaim("preferred_username", "too long, without a letter or with control characters")
 	case !ValidBirthdate(id.Birthdate):
-		return invalidClaim("birthdate", "not YYYY-MM-DD, YYYY-MM-00 or YYYY-00-00, or not a real date")
+		return InvalidClaim("birthdate", "not YYYY-MM-DD, YYYY-MM-00 or YYYY-00-00, or not a real date")
 	case !ValidGender(id.Gender):
-		return invalidClaim("gender", "not female, male or unspecified")
+		return InvalidClaim("gender", "not female, male or unspecified")
 	case !ValidBirthcountry(id.Birthcountry):
-		return invalidClaim("birthcountry", "not an INSEE country code (99 and three digits)")
+		return InvalidClaim("birthcountry", "not an INSEE country code (99 and three digits)")
 	case id.Birthcountry == BirthcountryFrance && !ValidBirthplace(id.Birthplace):
-		return invalidClaim("birthplace", "born in France but no valid INSEE commune code")
+		return InvalidClaim("birthplace", "born in France but no valid INSEE commune code")
 	case id.Birthcountry != BirthcountryFrance && id.Birthplace != "":
-		return invalidClaim("birthplace", "born abroad but a birthplace is given")
+		return InvalidClaim("birthplace", "born abroad but a birthplace is given")
 	case !ValidEmail(id.Email):
-		return invalidClaim("email", "not a valid address")
+		return InvalidClaim("email", "not a valid address")
 	}
 	return nil
 }

@@ -1,0 +1,48 @@
+package web
+
+// The paths of the pages web serves, each defined once: the route table
+// (routes.go), the handlers' redirects and app's registration of the
+// FranceConnect return URLs use these. The OpenID Provider's endpoints are
+// authz's (authz.PathAuthorize…). A path with an id is a function, which
+// the route table calls with "{id}" to get its pattern.
+const (
+	PathHealthz = "/healthz"
+	PathReadyz  = "/readyz"
+	PathStatic  = "/static/"
+	// PathSignOut ends the session of an aidant or a manager.
+	PathSignOut = "/deconnexion"
+
+	// Aidants and managers.
+	PathSignIn             = "/connexion"
+	PathEnrol              = "/connexion/totp"
+	PathAidantHome         = "/aidant"
+	PathSwitchOrganisation = "/aidant/organisation"
+	PathMandateNew         = "/aidant/mandats/nouveau"
+	PathMandateRecap       = "/aidant/mandats/recapitulatif"
+	PathUsagers            = "/aidant/usagers"
+	PathVerify             = "/mandats/verifier"
+
+	// Usagers, and the return from FranceConnect: register
+	// BaseURL+PathFranceConnectCallback as the redirect URI and
+	// BaseURL+PathFranceConnectLogout as the post-logout redirect URI.
+	PathUsagerLanding         = "/usager"
+	PathUsagerSignIn          = "/usager/connexion"
+	PathUsagerSpace           = "/usager/espace"
+	PathUsagerSignOut         = "/usager/deconnexion"
+	PathFranceConnectCallback = "/franceconnect/callback"
+	PathFranceConnectLogout   = "/franceconnect/deconnexion"
+
+	// The delegated login's pages.
+	PathChoice            = "/oidc/choix"
+	PathOIDCLogoutConfirm = "/oidc/deconnexion"
+)
+
+// Pages of one mandate, for its aidants; its public verification; its
+// revocation by the usager.
+func PathMandate(id string) string               { return "/aidant/mandats/" + id }
+func PathMandateRevoke(id string) string         { return PathMandate(id) + "/revoquer" }
+func PathMandateRenew(id string) string          { return PathMandate(id) + "/renouveler" }
+func PathMandateAttestation(id string) string    { return PathMandate(id) + "/attestation.pdf" }
+func PathRevocationAttestation(id string) string { return PathMandate(id) + "/revocation.pdf" }
+func PathVerifyMandate(id string) string         { return PathVerify + "/" + id }
+func PathUsagerMandateRevoke(id string) string   { return "/usager/mandats/" + id + "/revoquer" }
