@@ -13,7 +13,6 @@ import (
 	"io"
 	"math/big"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -26,6 +25,7 @@ import (
 	"procura/account"
 	"procura/db"
 	"procura/db/dbtest"
+	"procura/devtools/journey"
 )
 
 // The harness runs the real `procura dev` binary on a fresh PostgreSQL
@@ -34,8 +34,9 @@ import (
 // a service (the tests bring their own OIDC client library).
 //
 // Every HTTP client it returns keeps cookies and does NOT follow redirects:
-// tests see each 303 the server answers. followAll follows them while they
-// stay on Procura's origin.
+// tests see each 303 the server answers. The journeys (sign-in, mandate,
+// choice) are devtools/journey's, shared with the web tests and the load
+// generator.
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
@@ -52,9 +53,6 @@ type procura struct {
 
 	mu     sync.Mutex
 	server *runningServer
-
-	totpMu sync.Mutex
-	totp   map[string]*totpRecord // by TOTP seed
 }
 
 // runningServer is one process of the server.
@@ -95,7 +93,6 @@ func startProcura(t *testing.T) *procura {
 		BaseURL:     fmt.Sprintf("http://127.0.0.1:%d", port),
 		DatabaseURL: dbURL,
 		listen:      fmt.Sprintf("127.0.0.1:%d", port),
-		totp:        map[string]*totpRecord{},
 	}
 	// The outer environment's PROCURA_* settings must not leak in.
 	for _, kv := range os.Environ() {
@@ -242,9 +239,17 @@ func (p *procura) cliJSON(t *testing.T, v any, args ...string) {
 	}
 }
 
-// aidant is a habilitated aidant account with its credentials.
+// aidant is a habilitated aidant account with its credentials. Every code
+// of its TOTP seed comes from Codes, shared by all its browsers (a code is
+// good once).
 type aidant struct {
 	Email, Password, TOTPSeed, OrganisationID, SIRET string
+	Codes                                            *journey.TOTP
+}
+
+// journey is what signs a in, for the driver.
+func (a aidant) journey() journey.Aidant {
+	return journey.Aidant{Email: a.Email, Password: a.Password, Codes: a.Codes}
 }
 
 // newAidant creates, with the CLI, a fresh organisation (all procedures
@@ -265,7 +270,8 @@ func (p *procura) newAidant(t *testing.T) aidant {
 	if org.ID == "" || acc.Password == "" || acc.TOTPSecret == "" {
 		t.Fatalf("admin create: organisation %+v, account %+v", org, acc)
 	}
-	return aidant{Email: acc.Email, Password: acc.Password, TOTPSeed: acc.TOTPSecret, OrganisationID: org.ID, SIRET: siret}
+	return aidant{Email: acc.Email, Password: acc.Password, TOTPSeed: acc.TOTPSecret, OrganisationID: org.ID, SIRET: siret,
+		Codes: journey.NewTOTP(acc.TOTPSecret, 0)}
 }
 
 // randomSIRET returns a random 14-digit SIRET with a valid Luhn key.
@@ -287,62 +293,15 @@ func randomSIRET(t *testing.T) string {
 	return ""
 }
 
-// totpRecord is the last TOTP step the harness used for one seed: the
-// server accepts a code once, and only a step after the last one used.
-type totpRecord struct {
-	mu   sync.Mutex
-	last int64
-}
-
-const totpPeriod = 30
-
-// totpCode returns a code of a's seed that the server has not seen: the
-// server accepts the current step and one either side (README: one step
-// of drift), each at most once and in increasing order. So a fresh aidant
-// gets up to three codes at once (previous step, while far from its end;
-// current; next); beyond that, totpCode waits for the next step. Every
-// code of an aidant the harness creates must come from here.
-func (p *procura) totpCode(t *testing.T, a aidant) string {
-	t.Helper()
-	p.totpMu.Lock()
-	rec := p.totp[a.TOTPSeed]
-	if rec == nil {
-		rec = &totpRecord{}
-		p.totp[a.TOTPSeed] = rec
-	}
-	p.totpMu.Unlock()
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	now := time.Now()
-	current := now.Unix() / totpPeriod
-	lowest := current
-	if now.Unix()%totpPeriod < totpPeriod-5 {
-		lowest = current - 1 // the server accepts it for 5 s more at least
-	}
-	step := max(rec.last+1, lowest)
-	if step > current+1 {
-		// Wait until step is the next one (valid as current+1).
-		wait := time.Until(time.Unix((step-1)*totpPeriod, 0)) + 50*time.Millisecond
-		t.Logf("waiting %s for a fresh TOTP step", wait.Round(100*time.Millisecond))
-		time.Sleep(wait)
-	}
-	code, err := account.TOTPCode(a.TOTPSeed, time.Unix(step*totpPeriod, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec.last = step
-	return code
-}
-
 // newClient is a browser: its own cookie jar, no redirect following.
 func (p *procura) newClient(t *testing.T) *http.Client {
 	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return journey.NewClient(nil, 30*time.Second)
+}
+
+// browser is c on Procura, for the journey driver.
+func (p *procura) browser(c *http.Client) *journey.Browser {
+	return &journey.Browser{BaseURL: p.BaseURL, Client: c}
 }
 
 // abs resolves location (absolute, or a path on Procura).
@@ -395,49 +354,7 @@ func isRedirect(resp *http.Response) bool {
 	return resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.Header.Get("Location") != ""
 }
 
-// onProcura reports whether location (absolute or a path) is on Procura's
-// origin (the FranceConnect sandbox and the demo service are mounted there
-// too).
-func (p *procura) onProcura(location string) bool {
-	return strings.HasPrefix(location, "/") && !strings.HasPrefix(location, "//") || strings.HasPrefix(location, p.BaseURL+"/")
-}
-
-// followAll GETs location, then follows redirects while they stay on
-// Procura's origin; it returns the last response: a page, or a redirect
-// elsewhere (not followed).
-func (p *procura) followAll(t *testing.T, c *http.Client, location string) (*http.Response, string) {
-	t.Helper()
-	for range 20 {
-		resp, body := p.get(t, c, location)
-		next := resp.Header.Get("Location")
-		if !isRedirect(resp) || !p.onProcura(p.relativeTo(location, next)) {
-			return resp, body
-		}
-		location = p.relativeTo(location, next)
-	}
-	t.Fatalf("too many redirects, last to %s", location)
-	return nil, ""
-}
-
-// relativeTo resolves ref against base (both as the server sends them).
-func (p *procura) relativeTo(base, ref string) string {
-	b, err := url.Parse(p.abs(base))
-	if err != nil {
-		return ref
-	}
-	r, err := url.Parse(ref)
-	if err != nil {
-		return ref
-	}
-	return b.ResolveReference(r).String()
-}
-
-var (
-	csrfInput        = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-	textVersionInput = regexp.MustCompile(`name="text_version" value="([^"]+)"`)
-	postFormAction   = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
-	mandateLocation  = regexp.MustCompile(`^/aidant/mandats/([0-9a-f-]{36})\?cree=1$`)
-)
+var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
 // csrfToken returns the CSRF token of a page's form.
 func csrfToken(t *testing.T, page string) string {
@@ -474,13 +391,11 @@ func (p *procura) signIn(t *testing.T, a aidant) *http.Client {
 // /oidc/choix when a service's request waits.
 func (p *procura) signInWith(t *testing.T, c *http.Client, a aidant) string {
 	t.Helper()
-	tok := p.pageToken(t, c, "/connexion?service=1")
-	resp, body := p.postForm(t, c, "/connexion", url.Values{"csrf_token": {tok}, "email": {a.Email},
-		"password": {a.Password}, "code": {p.totpCode(t, a)}})
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign-in of %s = %d\n%.3000s", a.Email, resp.StatusCode, body)
+	next, err := p.browser(c).SignIn(context.Background(), a.journey())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return resp.Header.Get("Location")
+	return next
 }
 
 // createMandate runs the mandate creation journey with c, signed in as a:
@@ -489,37 +404,12 @@ func (p *procura) signInWith(t *testing.T, c *http.Client, a aidant) string {
 // the recap signed with a's TOTP. It returns the mandate's id.
 func (p *procura) createMandate(t *testing.T, c *http.Client, a aidant, identity string, procedures ...string) (mandateID string) {
 	t.Helper()
-	form := url.Values{"csrf_token": {p.pageToken(t, c, "/aidant/mandats/nouveau")}, "duration": {"182"}, "procedures": procedures}
-	resp, body := p.postForm(t, c, "/aidant/mandats/nouveau", form)
-	sandbox := resp.Header.Get("Location")
-	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(sandbox, "/fc-sandbox/") {
-		t.Fatalf("mandate step 1 = %d → %q\n%.3000s", resp.StatusCode, sandbox, body)
+	id, err := p.browser(c).CreateMandate(context.Background(), a.journey(),
+		journey.Mandate{Procedures: procedures, Days: 182, Usager: identity})
+	if err != nil {
+		t.Fatal(err)
 	}
-	resp, body = p.get(t, c, sandbox)
-	m := postFormAction.FindStringSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil {
-		t.Fatalf("sandbox identities page = %d\n%.3000s", resp.StatusCode, body)
-	}
-	action := p.relativeTo(sandbox, html.UnescapeString(m[1]))
-	resp, body = p.postForm(t, c, action, url.Values{"identity": {identity}})
-	if !isRedirect(resp) {
-		t.Fatalf("sandbox identity %q = %d\n%.3000s", identity, resp.StatusCode, body)
-	}
-	resp, body = p.followAll(t, c, p.relativeTo(action, resp.Header.Get("Location")))
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Récapitulatif du mandat") {
-		t.Fatalf("mandate recap = %d (%s)\n%.3000s", resp.StatusCode, resp.Request.URL, body)
-	}
-	version := textVersionInput.FindStringSubmatch(body)
-	if version == nil {
-		t.Fatalf("no text version in the recap:\n%.3000s", body)
-	}
-	resp, body = p.postForm(t, c, "/aidant/mandats/recapitulatif", url.Values{"csrf_token": {csrfToken(t, body)},
-		"text_version": {version[1]}, "consent": {"1"}, "code": {p.totpCode(t, a)}})
-	m = mandateLocation.FindStringSubmatch(resp.Header.Get("Location"))
-	if resp.StatusCode != http.StatusSeeOther || m == nil {
-		t.Fatalf("mandate signature = %d → %q\n%.3000s", resp.StatusCode, resp.Header.Get("Location"), body)
-	}
-	return m[1]
+	return id
 }
 
 // permissions returns the revocable permissions of a mandate, by procedure
@@ -558,63 +448,41 @@ func (p *procura) revoke(t *testing.T, c *http.Client, mandateID, permissionID s
 	}
 }
 
-// choicePage is the /oidc/choix page: the usagers offered, with the
-// permission id behind each procedure button.
-type choicePage struct {
-	CSRF    string
-	Usagers []choiceUsager
-	Body    string
-}
-
-type choiceUsager struct {
-	Name string
-	// Procedures maps the button label (e.g. "Social - Santé") to the
-	// permission id it posts.
-	Procedures map[string]string
-}
-
-var (
-	choiceSection = regexp.MustCompile(`(?s)<section class="fr-mb-3w">\s*<h2 class="fr-h5">(.*?) <span.*?</section>`)
-	choiceButton  = regexp.MustCompile(`name="permission_id" value="([^"]+)">([^<]+)</button>`)
-)
-
-func parseChoice(t *testing.T, body string) choicePage {
+// openChoice GETs a service's authorization URL with the aidant's client
+// c and follows to the choice page, which it returns. The aidant must be
+// signed in (recently enough for the request's max_age or prompt).
+func (p *procura) openChoice(t *testing.T, c *http.Client, authURL string) *journey.Choice {
 	t.Helper()
-	page := choicePage{CSRF: csrfToken(t, body), Body: body}
-	for _, s := range choiceSection.FindAllStringSubmatch(body, -1) {
-		u := choiceUsager{Name: html.UnescapeString(strings.TrimSpace(s[1])), Procedures: map[string]string{}}
-		for _, b := range choiceButton.FindAllStringSubmatch(s[0], -1) {
-			u.Procedures[html.UnescapeString(strings.TrimSpace(b[2]))] = b[1]
-		}
-		page.Usagers = append(page.Usagers, u)
+	page, err := p.browser(c).OpenChoice(context.Background(), authURL)
+	if err != nil {
+		t.Fatalf("authorize %s: %v", authURL, err)
 	}
 	return page
 }
 
-// openChoice GETs a service's authorization URL with the aidant's client
-// c and follows to the choice page, which it returns. The aidant must be
-// signed in (recently enough for the request's max_age or prompt).
-func (p *procura) openChoice(t *testing.T, c *http.Client, authURL string) choicePage {
+// parseChoice reads body as the choice page.
+func (p *procura) parseChoice(t *testing.T, body string) *journey.Choice {
 	t.Helper()
-	resp, body := p.followAll(t, c, authURL)
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/oidc/choix" {
-		t.Fatalf("authorize %s: got %d at %s (→ %q), want the choice page\n%.3000s",
-			authURL, resp.StatusCode, resp.Request.URL, resp.Header.Get("Location"), body)
+	u, err := url.Parse(p.BaseURL + "/oidc/choix")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return parseChoice(t, body)
+	page, err := journey.ParseChoice(&journey.Page{URL: u, Status: http.StatusOK, Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page
 }
 
 // choose posts the choice form of page: permissionID, or the cancel button
 // when permissionID is "". It returns the answer (not followed).
-func (p *procura) choose(t *testing.T, c *http.Client, page choicePage, permissionID string) (*http.Response, string) {
+func (p *procura) choose(t *testing.T, c *http.Client, page *journey.Choice, permissionID string) *journey.Page {
 	t.Helper()
-	form := url.Values{"csrf_token": {page.CSRF}}
-	if permissionID == "" {
-		form.Set("cancel", "1")
-	} else {
-		form.Set("permission_id", permissionID)
+	answer, err := p.browser(c).Submit(context.Background(), page, permissionID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return p.postForm(t, c, "/oidc/choix", form)
+	return answer
 }
 
 // authorize runs a delegated login at a service: GET authURL with the
@@ -635,32 +503,21 @@ func (p *procura) authorizeFor(t *testing.T, c *http.Client, authURL, usagerName
 	page := p.openChoice(t, c, authURL)
 	var permissionID string
 	if procedureLabel != "" {
-		var found []string
-		for _, u := range page.Usagers {
-			if id, ok := u.Procedures[procedureLabel]; ok && (usagerName == "" || u.Name == usagerName) {
-				found = append(found, id)
-			}
+		var err error
+		if permissionID, err = page.Permission(usagerName, procedureLabel); err != nil {
+			t.Fatal(err)
 		}
-		if len(found) != 1 {
-			t.Fatalf("choice page: %d buttons %q for usager %q, want 1; usagers offered: %+v", len(found), procedureLabel, usagerName, page.Usagers)
-		}
-		permissionID = found[0]
 	}
-	resp, body := p.choose(t, c, page, permissionID)
-	return p.serviceRedirect(t, resp, body)
+	return p.serviceRedirect(t, p.choose(t, c, page, permissionID))
 }
 
-// serviceRedirect checks that resp redirects off Procura's pages (to the
+// serviceRedirect checks that answer redirects off Procura's pages (to the
 // service) and returns where.
-func (p *procura) serviceRedirect(t *testing.T, resp *http.Response, body string) *url.URL {
+func (p *procura) serviceRedirect(t *testing.T, answer *journey.Page) *url.URL {
 	t.Helper()
-	loc := resp.Header.Get("Location")
-	if !isRedirect(resp) || strings.HasPrefix(loc, "/") {
-		t.Fatalf("choice answered %d → %q, want a redirect to the service\n%.3000s", resp.StatusCode, loc, body)
-	}
-	u, err := url.Parse(loc)
+	u, err := p.browser(nil).ServiceRedirect(answer)
 	if err != nil {
-		t.Fatalf("redirect %q: %v", loc, err)
+		t.Fatal(err)
 	}
 	return u
 }

@@ -598,8 +598,8 @@ func TestOIDCGoClient(t *testing.T) {
 		if len(page.Usagers) != 1 {
 			t.Fatalf("choice offers %+v", page.Usagers)
 		}
-		resp, body := p.choose(t, c, page, page.Usagers[0].Procedures["Social - Santé"])
-		tok, err := s.exchange(t, s.callbackCode(t, p.serviceRedirect(t, resp, body), f), f)
+		answer := p.choose(t, c, page, page.Usagers[0].Procedures["Social - Santé"])
+		tok, err := s.exchange(t, s.callbackCode(t, p.serviceRedirect(t, answer), f), f)
 		if err != nil {
 			t.Fatalf("token: %v", err)
 		}
@@ -646,22 +646,21 @@ func TestOIDCGoClient(t *testing.T) {
 
 		f := newLoginFlow()
 		page := p.openChoice(t, cA, s.authURL(f))
-		if len(page.Usagers) != 1 || page.Usagers[0].Name != "Noël Lecœur" || strings.Contains(page.Body, "Le Goff") {
+		if len(page.Usagers) != 1 || page.Usagers[0].Name != "Noël Lecœur" || strings.Contains(page.Page.Body, "Le Goff") {
 			t.Fatalf("choice offers %+v", page.Usagers)
 		}
-		if _, body := p.get(t, cA, "/oidc/choix?q="+url.QueryEscape("Le Goff")); len(parseChoice(t, body).Usagers) != 0 ||
+		if _, body := p.get(t, cA, "/oidc/choix?q="+url.QueryEscape("Le Goff")); len(p.parseChoice(t, body).Usagers) != 0 ||
 			strings.Contains(body, permissionB) {
-			t.Errorf("searching the choice page finds another organisation's usager: %+v", parseChoice(t, body).Usagers)
+			t.Errorf("searching the choice page finds another organisation's usager: %+v", p.parseChoice(t, body).Usagers)
 		}
 		// The forged choice of B's permission: refused, no code.
-		resp, body := p.choose(t, cA, page, permissionB)
-		if isRedirect(resp) || resp.StatusCode < 400 || strings.Contains(body, "Le Goff") {
-			t.Fatalf("forged permission_id = %d → %q\n%.1500s", resp.StatusCode, resp.Header.Get("Location"), body)
+		answer := p.choose(t, cA, page, permissionB)
+		if answer.Redirect() || answer.Status < 400 || strings.Contains(answer.Body, "Le Goff") {
+			t.Fatalf("forged permission_id = %d → %q\n%.1500s", answer.Status, answer.Location, answer.Body)
 		}
 		// The request still waits: the aidant's own usager works.
-		page = parseChoice(t, body)
-		resp, body = p.choose(t, cA, page, page.Usagers[0].Procedures["Social - Santé"])
-		s.callbackCode(t, p.serviceRedirect(t, resp, body), f)
+		page = p.parseChoice(t, answer.Body)
+		s.callbackCode(t, p.serviceRedirect(t, p.choose(t, cA, page, page.Usagers[0].Procedures["Social - Santé"])), f)
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"procura/authz"
 	"procura/db"
 	"procura/db/dbtest"
+	"procura/devtools/journey"
 )
 
 const serviceCallback = "https://service.example.fr/callback"
@@ -44,7 +44,15 @@ func authorizePath(clientID string, extra url.Values) string {
 	return "/oidc/authorize?" + q.Encode()
 }
 
-var choiceButton = regexp.MustCompile(`name="permission_id" value="([0-9a-f-]{36})">([^<]+)<`)
+// openChoice GETs location with c and follows to the choice page.
+func (e *env) openChoice(c *http.Client, location string) *journey.Choice {
+	e.t.Helper()
+	choice, err := e.browser(c).OpenChoice(context.Background(), location)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return choice
+}
 
 func TestDelegatedLoginPages(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
@@ -63,10 +71,8 @@ func TestDelegatedLoginPages(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/connexion?service=1" {
 			t.Fatalf("choice without session → %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
-		resp, body := e.post(c, "/connexion", url.Values{"csrf_token": {e.pageToken(c, "/connexion?service=1")}, "email": {aidant.Account.Email},
-			"password": {"correct horse battery"}, "code": {e.totp(aidant.TOTPSecret)}})
-		if resp.Header.Get("Location") != "/oidc/choix" {
-			t.Fatalf("sign-in during a request → %d %s %s", resp.StatusCode, resp.Header.Get("Location"), body)
+		if next, err := e.browser(c).SignIn(context.Background(), e.journeyAidant(aidant)); err != nil || next != "/oidc/choix" {
+			t.Fatalf("sign-in during a request → %q, %v", next, err)
 		}
 		// No mandate yet: nobody to choose. Viewing the page writes no
 		// journal entry, however often.
@@ -75,19 +81,19 @@ func TestDelegatedLoginPages(t *testing.T) {
 				AND client_id = ? AND CAST(details AS TEXT) LIKE '%no_eligible_usager%'`, service).Scan(&n)
 			return n
 		}
-		e.follow(c, "/oidc/choix")
-		_, body = e.follow(c, "/oidc/choix")
-		if !strings.Contains(body, "Aucun usager") || choiceButton.MatchString(body) || !strings.Contains(body, `name="cancel" value="nobody"`) {
-			t.Fatalf("choice without mandates: %s", body)
+		e.openChoice(c, "/oidc/choix")
+		choice := e.openChoice(c, "/oidc/choix")
+		if !strings.Contains(choice.Page.Body, "Aucun usager") || len(choice.Permissions()) != 0 || choice.Cancel != "nobody" {
+			t.Fatalf("choice without mandates: %s", choice.Page.Body)
 		}
 		if n := refusals(); n != 0 {
 			t.Errorf("%d refusals audited by viewing the page, want 0", n)
 		}
 		// Back to the service: access_denied, with the state; the refusal
 		// is audited once.
-		resp, _ = e.post(c, "/oidc/choix", url.Values{"csrf_token": {csrfInput.FindStringSubmatch(body)[1]}, "cancel": {"nobody"}})
-		if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, serviceCallback) || !strings.Contains(loc, "error=access_denied") || !strings.Contains(loc, "state=state-1234567890") {
-			t.Fatalf("cancel → %s", loc)
+		cb, err := e.browser(c).Choose(context.Background(), choice, "")
+		if err != nil || !strings.HasPrefix(cb.String(), serviceCallback) || cb.Query().Get("error") != "access_denied" || cb.Query().Get("state") != "state-1234567890" {
+			t.Fatalf("cancel → %s, %v", cb, err)
 		}
 		if n := refusals(); n != 1 {
 			t.Errorf("%d refusals audited, want 1", n)
@@ -95,21 +101,18 @@ func TestDelegatedLoginPages(t *testing.T) {
 
 		// With a mandate for social only, the choice offers exactly it.
 		e.createMandate(c, aidant, "jean-luc-darcy", "social", "papiers")
-		e.follow(c, authorizePath(service, nil))
-		_, body = e.follow(c, "/oidc/choix")
-		buttons := choiceButton.FindAllStringSubmatch(body, -1)
-		if len(buttons) != 1 || buttons[0][2] != "Social - Santé" || !strings.Contains(body, "Jean-Luc D&#39;Arcy") {
-			t.Fatalf("choice: %v %s", buttons, body)
+		choice = e.openChoice(c, authorizePath(service, nil))
+		if len(choice.Usagers) != 1 || choice.Usagers[0].Name != "Jean-Luc D'Arcy" || len(choice.Permissions()) != 1 ||
+			choice.Usagers[0].Procedures["Social - Santé"] == "" {
+			t.Fatalf("choice: %+v %s", choice.Usagers, choice.Page.Body)
 		}
-		resp, _ = e.post(c, "/oidc/choix", url.Values{"csrf_token": {csrfInput.FindStringSubmatch(body)[1]}, "permission_id": {buttons[0][1]}})
-		loc, _ := url.Parse(resp.Header.Get("Location"))
-		if resp.StatusCode != http.StatusSeeOther || loc.Query().Get("code") == "" || loc.Query().Get("state") != "state-1234567890" {
-			t.Fatalf("grant → %d %s", resp.StatusCode, loc)
+		cb, err = e.browser(c).Choose(context.Background(), choice, choice.Permissions()[0])
+		if err != nil || cb.Query().Get("code") == "" || cb.Query().Get("state") != "state-1234567890" {
+			t.Fatalf("grant → %s, %v", cb, err)
 		}
 		// The request is used up: posting again is refused.
-		resp, _ = e.post(c, "/oidc/choix", url.Values{"csrf_token": {csrfInput.FindStringSubmatch(body)[1]}, "permission_id": {buttons[0][1]}})
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("second grant = %d, want 400", resp.StatusCode)
+		if again, err := e.browser(c).Submit(context.Background(), choice, choice.Permissions()[0]); err != nil || again.Status != http.StatusBadRequest {
+			t.Errorf("second grant = %+v, %v, want 400", again, err)
 		}
 	})
 }
@@ -146,17 +149,19 @@ func TestDelegatedLoginRefusals(t *testing.T) {
 			t.Errorf("prompt=none signed out → %s", loc)
 		}
 		// Another organisation's usager is never listed, and forging its permission gives no code.
-		e.follow(c, authorizePath(service, nil))
-		_, body := e.follow(c, "/oidc/choix")
-		if strings.Contains(body, "Élodie") {
+		choice := e.openChoice(c, authorizePath(service, nil))
+		if strings.Contains(choice.Page.Body, "Élodie") {
 			t.Error("another organisation's usager is listed")
 		}
-		resp, body = e.post(c, "/oidc/choix", url.Values{"csrf_token": {csrfInput.FindStringSubmatch(body)[1]}, "permission_id": {foreign}})
-		if resp.StatusCode == http.StatusSeeOther && strings.Contains(resp.Header.Get("Location"), "code=") {
+		answer, err := e.browser(c).Submit(context.Background(), choice, foreign)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if answer.Redirect() && strings.Contains(answer.Location, "code=") {
 			t.Fatal("a code was issued under another organisation's permission")
 		}
-		if !strings.Contains(body, "Autorisation introuvable") {
-			t.Errorf("forged permission = %d %.300s", resp.StatusCode, body)
+		if !strings.Contains(answer.Body, "Autorisation introuvable") {
+			t.Errorf("forged permission = %d %.300s", answer.Status, answer.Body)
 		}
 		var forged int64
 		d.Conn(context.Background()).Raw(`SELECT COUNT(*) FROM audit_entries WHERE action = 'delegated_login.refused'
@@ -166,7 +171,7 @@ func TestDelegatedLoginRefusals(t *testing.T) {
 		}
 		// Without a pending request, the choice refuses clearly.
 		tok := e.pageToken(c, "/aidant/usagers")
-		resp, body = e.post(e.signInAidant(stranger), "/oidc/choix", url.Values{"csrf_token": {tok}, "permission_id": {foreign}})
+		resp, body := e.post(e.signInAidant(stranger), "/oidc/choix", url.Values{"csrf_token": {tok}, "permission_id": {foreign}})
 		if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("choice without request = %d %.200s", resp.StatusCode, body)
 		}

@@ -2,10 +2,9 @@ package web
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"procura/authz"
 	"procura/db/dbtest"
+	"procura/devtools/journey"
 	"procura/keyring"
 )
 
@@ -31,17 +31,18 @@ func TestDelegatedLoginBudget(t *testing.T) {
 	counter := &dbtest.Statements{}
 	e := newEnv(t, dbtest.PostgresTraced(t, counter))
 	_, aidant := e.orgAndAidant(true)
-	service, secret := e.newServiceWithSecret("social")
+	svc := e.journeyService("social")
 	c := e.signInAidant(aidant)
 	e.createMandate(c, aidant, "jean-luc-darcy", "social")
 	// Warm: the signing keys are read once per RefreshInterval, not per
 	// login.
-	e.userinfo(t, e.exchange(t, service, secret, e.delegatedCode(t, c, service)).AccessToken)
+	if _, err := svc.Login(context.Background(), e.browser(c), nil, firstPermission, nil); err != nil {
+		t.Fatalf("delegated login: %v\n%s", err, e.logs.String())
+	}
 
 	counter.Reset()
-	tokens := e.exchange(t, service, secret, e.delegatedCode(t, c, service))
-	if status := e.userinfo(t, tokens.AccessToken); status != http.StatusOK {
-		t.Fatalf("userinfo → %d", status)
+	if _, err := svc.Login(context.Background(), e.browser(c), nil, firstPermission, nil); err != nil {
+		t.Fatalf("delegated login: %v\n%s", err, e.logs.String())
 	}
 	statements, commits := counter.Counts()
 	if len(statements) > loginStatementBudget || commits > loginCommitBudget {
@@ -54,93 +55,49 @@ func TestDelegatedLoginBudget(t *testing.T) {
 
 // Codes and tokens end by the provider's clock, not the system's.
 func TestTokensExpireOnTheInjectedClock(t *testing.T) {
+	ctx := context.Background()
 	e := newEnv(t, dbtest.SQLite(t))
 	_, aidant := e.orgAndAidant(true)
-	service, secret := e.newServiceWithSecret("social")
+	svc := e.journeyService("social")
 	c := e.signInAidant(aidant)
 	e.createMandate(c, aidant, "jean-luc-darcy", "social")
 
-	tokens := e.exchange(t, service, secret, e.delegatedCode(t, c, service))
-	if status := e.userinfo(t, tokens.AccessToken); status != http.StatusOK {
-		t.Fatalf("userinfo at once → %d", status)
+	tokens, err := svc.Login(ctx, e.browser(c), nil, firstPermission, nil) // UserInfo at once included
+	if err != nil {
+		t.Fatalf("delegated login: %v\n%s", err, e.logs.String())
 	}
 	e.clock.Advance(5*time.Minute + time.Second) // the access token's lifespan
-	if status := e.userinfo(t, tokens.AccessToken); status != http.StatusUnauthorized {
-		t.Errorf("userinfo after the access token's lifespan → %d, want 401", status)
+	if _, err := svc.UserInfo(ctx, tokens.AccessToken); answerStatus(err) != http.StatusUnauthorized {
+		t.Errorf("userinfo after the access token's lifespan → %v, want 401", err)
 	}
 
-	code := e.delegatedCode(t, c, service)
-	e.clock.Advance(time.Minute + time.Second) // the code's lifespan
-	if status, _ := e.tryExchange(service, secret, code); status != http.StatusBadRequest {
-		t.Errorf("token after the code's lifespan → %d, want 400", status)
-	}
-}
-
-// delegatedCode walks a delegated login of the signed-in aidant c at
-// service up to the code, choosing the first permission offered.
-func (e *env) delegatedCode(t *testing.T, c *http.Client, service string) string {
-	t.Helper()
-	resp, _ := e.follow(c, authorizePath(service, nil))
-	if resp.Header.Get("Location") != "/oidc/choix" {
-		t.Fatalf("authorize → %d %s", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	_, body := e.follow(c, "/oidc/choix")
-	buttons := choiceButton.FindAllStringSubmatch(body, -1)
-	if len(buttons) == 0 {
-		t.Fatalf("choice: %s", body)
-	}
-	resp, _ = e.post(c, "/oidc/choix", url.Values{"csrf_token": {csrfInput.FindStringSubmatch(body)[1]}, "permission_id": {buttons[0][1]}})
-	loc, _ := url.Parse(resp.Header.Get("Location"))
-	code := loc.Query().Get("code")
-	if code == "" {
-		t.Fatalf("choice → %d %s", resp.StatusCode, loc)
-	}
-	return code
-}
-
-type tokenResponse struct {
-	AccessToken string `json:"access_token"`
-	IDToken     string `json:"id_token"`
-}
-
-// exchange redeems code at the token endpoint (client_secret_basic, the
-// verifier of authorizePath).
-func (e *env) exchange(t *testing.T, service, secret, code string) tokenResponse {
-	t.Helper()
-	status, tokens := e.tryExchange(service, secret, code)
-	if status != http.StatusOK || tokens.AccessToken == "" || tokens.IDToken == "" {
-		t.Fatalf("token → %d %+v\n%s", status, tokens, e.logs.String())
-	}
-	return tokens
-}
-
-func (e *env) tryExchange(service, secret, code string) (int, tokenResponse) {
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {serviceCallback},
-		"code_verifier": {strings.Repeat("v", 50)}}
-	req, _ := http.NewRequest(http.MethodPost, e.ts.URL+authz.PathToken, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(service, secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var tokens tokenResponse
-	_ = json.NewDecoder(resp.Body).Decode(&tokens)
-	return resp.StatusCode, tokens
-}
-
-// userinfo reads UserInfo with access and returns the status.
-func (e *env) userinfo(t *testing.T, access string) int {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, e.ts.URL+authz.PathUserinfo, nil)
-	req.Header.Set("Authorization", "Bearer "+access)
-	resp, err := http.DefaultClient.Do(req)
+	r := journey.NewRequest()
+	choice := e.openChoice(c, svc.AuthorizeURL(r, nil))
+	callback, err := e.browser(c).Choose(ctx, choice, choice.Permissions()[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	return resp.StatusCode
+	e.clock.Advance(time.Minute + time.Second) // the code's lifespan
+	if _, err := svc.Exchange(ctx, callback.Query().Get("code"), r); answerStatus(err) != http.StatusBadRequest {
+		t.Errorf("token after the code's lifespan → %v, want 400", err)
+	}
+}
+
+// firstPermission picks the first permission the choice page offers.
+func firstPermission(c *journey.Choice) (string, error) {
+	if ids := c.Permissions(); len(ids) > 0 {
+		return ids[0], nil
+	}
+	return "", errors.New("no permission offered")
+}
+
+// answerStatus is the HTTP status of a journey's error, 0 when none.
+func answerStatus(err error) int {
+	var failed *journey.Error
+	if errors.As(err, &failed) {
+		return failed.Status
+	}
+	return 0
 }
 
 // newServiceWithSecret registers a confidential service serving procedures
@@ -157,4 +114,12 @@ func (e *env) newServiceWithSecret(procedures ...string) (string, string) {
 		e.t.Fatal(err)
 	}
 	return id, secret
+}
+
+// journeyService is a new confidential service serving procedures, for the
+// journey driver.
+func (e *env) journeyService(procedures ...string) *journey.Service {
+	e.t.Helper()
+	id, secret := e.newServiceWithSecret(procedures...)
+	return &journey.Service{BaseURL: e.ts.URL, ClientID: id, Secret: secret, RedirectURI: serviceCallback, Client: e.newClient()}
 }

@@ -14,17 +14,28 @@ import (
 	"procura/account"
 	"procura/db"
 	"procura/db/dbtest"
+	"procura/devtools/journey"
 	"procura/keyring"
 )
+
+// browser is client c on the test server, for the journey driver.
+func (e *env) browser(c *http.Client) *journey.Browser {
+	return &journey.Browser{BaseURL: e.ts.URL, Client: c}
+}
+
+// journeyAidant signs a in for the journey driver; each of its codes
+// moves the clock to the next TOTP step (nextCode).
+func (e *env) journeyAidant(a account.Created) journey.Aidant {
+	return journey.Aidant{Email: a.Account.Email, Password: "correct horse battery",
+		Codes: journey.CodeFunc(func(context.Context) (string, error) { return e.nextCode(a), nil })}
+}
 
 // signInAidant signs a new client in as the aidant, and returns it.
 func (e *env) signInAidant(a account.Created) *http.Client {
 	e.t.Helper()
 	c := e.newClient()
-	resp, body := e.post(c, "/connexion", url.Values{"csrf_token": {e.pageToken(c, "/connexion")}, "email": {a.Account.Email},
-		"password": {"correct horse battery"}, "code": {e.nextCode(a)}})
-	if resp.StatusCode != http.StatusSeeOther {
-		e.t.Fatalf("sign-in = %d %s", resp.StatusCode, body)
+	if _, err := e.browser(c).SignIn(context.Background(), e.journeyAidant(a)); err != nil {
+		e.t.Fatal(err)
 	}
 	return c
 }
@@ -50,43 +61,20 @@ func (e *env) followAll(c *http.Client, location string) (*http.Response, string
 	return nil, ""
 }
 
-var mandateLocation = regexp.MustCompile(`^/aidant/mandats/([0-9a-f-]{36})\?cree=1$`)
-
 // createMandate runs the creation journey for the aidant's client c with
-// a sandbox identity, and returns the new mandate's id.
+// a sandbox identity, for 182 days, and returns the new mandate's id.
 func (e *env) createMandate(c *http.Client, a account.Created, identity string, procs ...string) string {
 	e.t.Helper()
 	if _, err := e.keys.Ensure(context.Background(), keyring.PurposeMandate, jose.ES256); err != nil {
 		e.t.Fatal(err)
 	}
-	form := url.Values{"csrf_token": {e.pageToken(c, "/aidant/mandats/nouveau")}, "duration": {"182"}, "procedures": procs}
-	resp, body := e.post(c, "/aidant/mandats/nouveau", form)
-	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), e.fcServer.URL) {
-		e.t.Fatalf("step 1 = %d %s", resp.StatusCode, body)
-	}
-	resp, body = e.follow(c, resp.Header.Get("Location"))
-	action := e.fcServer.URL + strings.TrimPrefix(htmlUnescape(formAction.FindStringSubmatch(body)[1]), e.fcServer.URL)
-	req, _ := http.NewRequest(http.MethodPost, action, strings.NewReader(url.Values{"identity": {identity}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := c.Do(req)
+	id, err := e.browser(c).CreateMandate(context.Background(), e.journeyAidant(a),
+		journey.Mandate{Procedures: procs, Days: 182, Usager: identity})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	resp.Body.Close()
-	resp, body = e.followAll(c, resp.Header.Get("Location"))
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Récapitulatif du mandat") {
-		e.t.Fatalf("recap = %d %s", resp.StatusCode, body)
-	}
-	resp, body = e.post(c, "/aidant/mandats/recapitulatif", url.Values{"csrf_token": {csrfInput.FindStringSubmatch(body)[1]},
-		"text_version": {"v1"}, "consent": {"1"}, "code": {e.nextCode(a)}})
-	m := mandateLocation.FindStringSubmatch(resp.Header.Get("Location"))
-	if resp.StatusCode != http.StatusSeeOther || m == nil {
-		e.t.Fatalf("signature = %d → %s %s", resp.StatusCode, resp.Header.Get("Location"), body)
-	}
-	return m[1]
+	return id
 }
-
-func htmlUnescape(s string) string { return strings.ReplaceAll(s, "&amp;", "&") }
 
 func TestMandateJourney(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {

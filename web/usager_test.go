@@ -2,18 +2,14 @@ package web
 
 import (
 	"context"
-	"html"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
 	"procura/db"
 	"procura/db/dbtest"
 )
-
-var formAction = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
 
 // follow GETs location with c (absolute or relative to the server).
 func (e *env) follow(c *http.Client, location string) (*http.Response, string) {
@@ -47,26 +43,15 @@ func (e *env) identify(c *http.Client, identity string) (*http.Response, string)
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), e.fcServer.URL) {
 		e.t.Fatalf("sign-in = %d → %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	resp, body := e.follow(c, resp.Header.Get("Location"))
-	m := formAction.FindStringSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil {
-		e.t.Fatalf("sandbox authorize = %d %s", resp.StatusCode, body)
-	}
-	action := html.UnescapeString(m[1])
-	if strings.HasPrefix(action, "/") {
-		action = e.fcServer.URL + action
-	}
-	req, _ := http.NewRequest(http.MethodPost, action, strings.NewReader(url.Values{"identity": {identity}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := c.Do(req)
+	answer, err := e.browser(c).SandboxIdentity(context.Background(), resp.Header.Get("Location"), identity, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
-		e.t.Fatalf("sandbox identity choice = %d", resp.StatusCode)
+	callback, err := answer.Next()
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	return e.follow(c, resp.Header.Get("Location"))
+	return e.follow(c, callback.String())
 }
 
 func TestUsagerSpaceJourney(t *testing.T) {

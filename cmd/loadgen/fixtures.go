@@ -10,17 +10,13 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/pquerna/otp"
-	"github.com/pquerna/otp/totp"
+	"procura/devtools/journey"
 )
 
 // Fixtures are what the load needs, made once: prepared credentials.
@@ -40,7 +36,7 @@ type Fixtures struct {
 }
 
 // AidantCreds signs an aidant in. LastStep is the last TOTP time step the
-// server accepted from them: a code is good once.
+// server accepted from them (a code is good once), kept for the next run.
 type AidantCreds struct {
 	ID         string `json:"id"`
 	Email      string `json:"email"`
@@ -48,13 +44,13 @@ type AidantCreds struct {
 	TOTPSecret string `json:"totp_secret"`
 	LastStep   int64  `json:"last_step"`
 
-	mu sync.Mutex
+	codes *journey.TOTP
 }
 
 // aidant is a virtual aidant: credentials and a browser (cookie jar).
 type aidant struct {
-	creds  *AidantCreds
-	client *http.Client
+	creds   *AidantCreds
+	browser *journey.Browser
 }
 
 // redirectURI is the client's registered callback: never served, the
@@ -88,6 +84,8 @@ func (g *generator) prepare(ctx context.Context) (*Fixtures, error) {
 		}
 	}
 	g.fx = fx
+	g.service = &journey.Service{BaseURL: g.o.base, ClientID: fx.Client.ID, Secret: fx.Client.Secret,
+		RedirectURI: fx.Client.RedirectURI, Client: g.back}
 	for _, c := range fx.Aidants {
 		g.aidants = append(g.aidants, g.newAidant(c))
 	}
@@ -102,6 +100,9 @@ func (g *generator) prepare(ctx context.Context) (*Fixtures, error) {
 		}
 	}
 	if g.o.fixtures != "" {
+		for _, c := range fx.Aidants {
+			c.LastStep = c.codes.LastStep()
+		}
 		b, _ := json.MarshalIndent(fx, "", "  ")
 		if err := os.WriteFile(g.o.fixtures, b, 0o600); err != nil {
 			return nil, err
@@ -111,9 +112,8 @@ func (g *generator) prepare(ctx context.Context) (*Fixtures, error) {
 }
 
 func (g *generator) newAidant(c *AidantCreds) *aidant {
-	jar, _ := cookiejar.New(nil)
-	return &aidant{creds: c, client: &http.Client{Transport: g.transport, Jar: jar, Timeout: g.o.timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	c.codes = journey.NewTOTP(c.TOTPSecret, c.LastStep)
+	return &aidant{creds: c, browser: &journey.Browser{BaseURL: g.o.base, Client: journey.NewClient(g.transport, g.o.timeout)}}
 }
 
 // makeAccounts creates, with `procura admin`, an organisation of its own
@@ -178,61 +178,24 @@ func (g *generator) admin(ctx context.Context, stdin string, out any, args ...st
 	return nil
 }
 
-var (
-	csrfInput     = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-	textVersion   = regexp.MustCompile(`name="text_version" value="([^"]+)"`)
-	formAction    = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
-	sandboxPerson = regexp.MustCompile(`class="identite" name="identity" value="([^"]+)"`)
-	createdAt     = regexp.MustCompile(`^/aidant/mandats/[0-9a-f-]{36}\?cree=1$`)
-)
-
 // signIn signs a virtual aidant in through /connexion (email, password,
 // TOTP code), as a person does.
 func (g *generator) signIn(ctx context.Context, a *aidant) error {
 	for attempt := 0; ; attempt++ {
-		_, body, err := g.get(ctx, a.client, "/connexion", http.StatusOK)
-		if err != nil {
-			return fmt.Errorf("sign-in page of %s: %w", a.creds.Email, err)
-		}
-		code, err := a.creds.nextCode(ctx)
-		if err != nil {
-			return err
-		}
-		form := url.Values{"csrf_token": {match(csrfInput, body)}, "email": {a.creds.Email},
-			"password": {a.creds.Password}, "code": {code}}
-		resp, body, err := g.post(ctx, a.client, "/connexion", form, 0)
-		if err != nil {
-			return err
-		}
-		switch {
-		case resp.StatusCode == http.StatusSeeOther:
-			return nil
-		case resp.StatusCode == http.StatusUnauthorized && attempt < 2:
+		_, err := a.browser.SignIn(ctx, a.creds.journey())
+		var refused *journey.Error
+		if errors.As(err, &refused) && refused.Status == http.StatusUnauthorized && attempt < 2 {
 			// The step may have been used by a run that did not record
 			// it: the next one will do.
 			continue
 		}
-		return fmt.Errorf("sign-in of %s: %d %s", a.creds.Email, resp.StatusCode, excerpt(body))
+		return err
 	}
 }
 
-// nextCode returns the TOTP code of the first step after the last one
-// used, waiting until the server accepts it (it allows one step of drift).
-func (c *AidantCreds) nextCode(ctx context.Context) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	step := max(time.Now().Unix()/30, c.LastStep+1)
-	if wait := time.Until(time.Unix((step-1)*30, 0)); wait > 0 {
-		select {
-		case <-time.After(wait + 500*time.Millisecond):
-		case <-ctx.Done():
-			return "", ctx.Err()
-		}
-	}
-	code, err := totp.GenerateCodeCustom(c.TOTPSecret, time.Unix(step*30, 0),
-		totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	c.LastStep = step
-	return code, err
+// journey is what signs the aidant in, for the driver.
+func (c *AidantCreds) journey() journey.Aidant {
+	return journey.Aidant{Email: c.Email, Password: c.Password, Codes: c.codes}
 }
 
 // makeMandates has the aidants create one mandate each for the first
@@ -241,78 +204,19 @@ func (c *AidantCreds) nextCode(ctx context.Context) (string, error) {
 func (g *generator) makeMandates(ctx context.Context) error {
 	n := min(g.o.usagers, len(g.aidants))
 	others := strings.Split(allProcedures, ",")
-	return forEach(ctx, n, 2, func(i int) error {
+	err := forEach(ctx, n, 2, func(i int) error {
 		procs := []string{g.o.procedure}
 		if o := others[i%len(others)]; o != g.o.procedure {
 			procs = append(procs, o)
 		}
-		if err := g.createMandate(ctx, g.aidants[i], i, procs); err != nil {
-			return err
-		}
-		g.fx.Usagers++
-		return nil
+		a := g.aidants[i]
+		_, err := a.browser.CreateMandate(ctx, a.creds.journey(), journey.Mandate{Procedures: procs, Days: 365, Nth: i})
+		return err
 	})
-}
-
-// createMandate runs the creation journey (web/mandate_new.go): the
-// procedures and duration, the usager's identification with the sandbox
-// (identity number nth), then the recap with consent and the aidant's TOTP
-// code.
-func (g *generator) createMandate(ctx context.Context, a *aidant, nth int, procs []string) error {
-	_, body, err := g.get(ctx, a.client, "/aidant/mandats/nouveau", http.StatusOK)
-	if err != nil {
-		return fmt.Errorf("mandate form: %w", err)
-	}
-	form := url.Values{"csrf_token": {match(csrfInput, body)}, "duration": {"365"}, "procedures": procs}
-	resp, body, err := g.post(ctx, a.client, "/aidant/mandats/nouveau", form, http.StatusSeeOther)
-	if err != nil {
-		return fmt.Errorf("mandate step 1: %w", err)
-	}
-	fcAuthorize := resp.Header.Get("Location")
-	_, body, err = g.get(ctx, a.client, fcAuthorize, http.StatusOK)
-	if err != nil {
-		return fmt.Errorf("sandbox identities: %w", err)
-	}
-	people := sandboxPerson.FindAllStringSubmatch(body, -1)
-	if nth >= len(people) {
-		return fmt.Errorf("the sandbox offers %d identities, not %d", len(people), nth+1)
-	}
-	action, err := resolve(fcAuthorize, strings.ReplaceAll(match(formAction, body), "&amp;", "&"))
 	if err != nil {
 		return err
 	}
-	resp, body, err = g.post(ctx, a.client, action, url.Values{"identity": {people[nth][1]}}, 0)
-	if err != nil {
-		return fmt.Errorf("sandbox choice: %w", err)
-	}
-	for hops := 0; resp.StatusCode/100 == 3; hops++ {
-		if hops == 10 {
-			return errors.New("identification: too many redirects")
-		}
-		next, err := resolve(resp.Request.URL.String(), resp.Header.Get("Location"))
-		if err != nil {
-			return err
-		}
-		if resp, body, err = g.get(ctx, a.client, next, 0); err != nil {
-			return err
-		}
-	}
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="text_version"`) {
-		return fmt.Errorf("mandate recap: %d %s", resp.StatusCode, excerpt(body))
-	}
-	code, err := a.creds.nextCode(ctx)
-	if err != nil {
-		return err
-	}
-	form = url.Values{"csrf_token": {match(csrfInput, body)}, "text_version": {match(textVersion, body)},
-		"consent": {"1"}, "code": {code}}
-	resp, body, err = g.post(ctx, a.client, "/aidant/mandats/recapitulatif", form, 0)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusSeeOther || !createdAt.MatchString(resp.Header.Get("Location")) {
-		return fmt.Errorf("mandate signature: %d → %q %s", resp.StatusCode, resp.Header.Get("Location"), excerpt(body))
-	}
+	g.fx.Usagers = n
 	return nil
 }
 
@@ -367,31 +271,4 @@ func forEach(ctx context.Context, n, par int, fn func(i int) error) error {
 	}
 	wg.Wait()
 	return context.Cause(ctx)
-}
-
-func match(re *regexp.Regexp, body string) string {
-	if m := re.FindStringSubmatch(body); m != nil {
-		return m[1]
-	}
-	return ""
-}
-
-func resolve(base, ref string) (string, error) {
-	b, err := url.Parse(base)
-	if err != nil {
-		return "", err
-	}
-	r, err := b.Parse(ref)
-	if err != nil {
-		return "", err
-	}
-	return r.String(), nil
-}
-
-func excerpt(body string) string {
-	body = strings.Join(strings.Fields(body), " ")
-	if len(body) > 300 {
-		return body[:300] + "…"
-	}
-	return body
 }

@@ -1,7 +1,7 @@
 // Command loadgen measures complete delegated logins against a running
 // Procura (DESIGN.md §10): each virtual aidant, signed in once with its own
 // session, runs the login a service starts and finishes, with plain
-// net/http:
+// net/http (the journey driver, devtools/journey):
 //
 //	GET  /oidc/authorize   (PKCE S256, nonce, state, rep_scope claims request)
 //	GET  /oidc/choix       (the choice page: CSRF token, usable permissions)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"procura/devtools/journey"
 )
 
 type phaseSpec struct {
@@ -84,7 +85,7 @@ func percentiles(d []time.Duration) Percentiles {
 // recorder collects one worker's measures; merged at the end.
 type recorder struct {
 	login, wait []time.Duration
-	steps       [nSteps][]time.Duration
+	steps       [journey.Steps][]time.Duration
 	completed   int // successful logins that ended inside the window
 	errors      int
 	kinds       map[string]int
@@ -93,7 +94,7 @@ type recorder struct {
 // add records one login: its latencies when measured (started inside the
 // window), and its completion when it ended inside the window, whenever
 // it started (throughput).
-func (r *recorder) add(total, wait time.Duration, times *[nSteps]time.Duration, err error, measured, endedInWindow bool) {
+func (r *recorder) add(total, wait time.Duration, times *journey.Timings, err error, measured, endedInWindow bool) {
 	if err == nil && endedInWindow {
 		r.completed++
 	}
@@ -105,11 +106,7 @@ func (r *recorder) add(total, wait time.Duration, times *[nSteps]time.Duration, 
 		if r.kinds == nil {
 			r.kinds = map[string]int{}
 		}
-		k := err.Error()
-		var se *stepError
-		if errors.As(err, &se) {
-			k = stepNames[se.step] + ": " + se.what
-		}
+		k := err.Error() // a *journey.Error: the step first
 		if len(k) > 120 {
 			k = k[:120] + "…"
 		}
@@ -118,7 +115,7 @@ func (r *recorder) add(total, wait time.Duration, times *[nSteps]time.Duration, 
 	}
 	r.login = append(r.login, total)
 	r.wait = append(r.wait, wait)
-	for i := range nSteps {
+	for i := range journey.Steps {
 		r.steps[i] = append(r.steps[i], times[i])
 	}
 }
@@ -151,7 +148,7 @@ func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) 
 			go func() {
 				defer wg.Done()
 				a, rec := g.aidants[w], &recs[w]
-				var times [nSteps]time.Duration
+				var times journey.Timings
 				for ctx.Err() == nil {
 					start := time.Now()
 					if !start.Before(end) {
@@ -186,7 +183,7 @@ func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) 
 			go func() {
 				defer wg.Done()
 				a, rec := g.aidants[w], &recs[w]
-				var times [nSteps]time.Duration
+				var times journey.Timings
 				for at := range jobs {
 					start := time.Now()
 					if start.After(giveUp) || ctx.Err() != nil {
@@ -224,7 +221,7 @@ func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) 
 	for _, r := range recs {
 		all.login = append(all.login, r.login...)
 		all.wait = append(all.wait, r.wait...)
-		for i := range nSteps {
+		for i := range journey.Steps {
 			all.steps[i] = append(all.steps[i], r.steps[i]...)
 		}
 		all.completed += r.completed
@@ -239,8 +236,8 @@ func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) 
 	res.Logins, res.Errors = all.completed, all.errors
 	res.LoginsPerSecond = float64(all.completed) / g.o.duration.Seconds()
 	res.Latency["login"] = percentiles(all.login)
-	for i := range nSteps {
-		res.Latency[stepNames[i]] = percentiles(all.steps[i])
+	for i := range journey.Steps {
+		res.Latency[i.String()] = percentiles(all.steps[i])
 	}
 	if m := machine; m != nil && res.LoginsPerSecond > 0 && server != nil {
 		per := func(cores float64) float64 { return 1000 * cores / res.LoginsPerSecond }
@@ -288,8 +285,8 @@ func (r *Result) Print(w io.Writer) {
 		name = "login (from schedule)"
 	}
 	row(name, r.Latency["login"])
-	for _, s := range stepNames {
-		row("  "+s, r.Latency[s])
+	for s := range journey.Steps {
+		row("  "+s.String(), r.Latency[s.String()])
 	}
 	if r.QueueWait != nil {
 		row("  queue wait", *r.QueueWait)
@@ -313,28 +310,38 @@ func (r *Result) Print(w io.Writer) {
 // profile fetches the server's CPU profile over the window, and its
 // allocation and contention profiles at both ends (compare with -base).
 func (g *generator) profile(ctx context.Context, phase string, d time.Duration) error {
-	fetch := func(path, file string) error {
-		_, body, err := g.get(ctx, g.service, g.o.pprofURL+path, http.StatusOK)
+	fetch := func(client *http.Client, path, file string) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.o.pprofURL+path, nil)
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(g.o.pprofDir, file), []byte(body), 0o644)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %d", path, resp.StatusCode)
+		}
+		return os.WriteFile(filepath.Join(g.o.pprofDir, file), body, 0o644)
 	}
 	for _, p := range []string{"allocs", "block", "mutex"} {
-		if err := fetch("/debug/pprof/"+p, phase+"-"+p+"-start.pprof"); err != nil {
+		if err := fetch(g.back, "/debug/pprof/"+p, phase+"-"+p+"-start.pprof"); err != nil {
 			return err
 		}
 	}
 	secs := max(1, int(d.Seconds())-1)
-	client := *g.service
+	client := *g.back
 	client.Timeout = d + 30*time.Second
-	if _, body, err := g.get(ctx, &client, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", g.o.pprofURL, secs), http.StatusOK); err != nil {
-		return err
-	} else if err := os.WriteFile(filepath.Join(g.o.pprofDir, phase+"-cpu.pprof"), []byte(body), 0o644); err != nil {
+	if err := fetch(&client, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), phase+"-cpu.pprof"); err != nil {
 		return err
 	}
 	for _, p := range []string{"allocs", "block", "mutex"} {
-		if err := fetch("/debug/pprof/"+p, phase+"-"+p+".pprof"); err != nil {
+		if err := fetch(g.back, "/debug/pprof/"+p, phase+"-"+p+".pprof"); err != nil {
 			return err
 		}
 	}
