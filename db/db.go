@@ -229,6 +229,18 @@ func IsUniqueViolation(err error) bool {
 	return strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "UNIQUE constraint failed")
 }
 
+// IsConflict reports whether err is a unique-constraint failure or a
+// transaction PostgreSQL aborted to resolve a conflict (serialization
+// failure 40001, deadlock 40P01): an act that lost a race, to retry or to
+// report as a conflict, not a failure.
+func IsConflict(err error) bool {
+	if IsUniqueViolation(err) {
+		return true
+	}
+	s := fmt.Sprint(err)
+	return err != nil && (strings.Contains(s, "SQLSTATE 40001") || strings.Contains(s, "SQLSTATE 40P01"))
+}
+
 // ErrNotFound is returned by lookups that find nothing.
 var ErrNotFound = errors.New("not found")
 

@@ -17,8 +17,14 @@ import (
 // ErrUsagerNotFound refuses a mandate for a usager never identified.
 var ErrUsagerNotFound = problem.New(problem.NotFound, "Usager introuvable : identifiez-le d'abord avec FranceConnect.")
 
+// ErrConcurrentMandate answers a creation that kept losing to concurrent
+// creations for the same usager and procedures.
+var ErrConcurrentMandate = problem.New(problem.Conflict,
+	"Un autre mandat pour cet usager et ces démarches vient d'être enregistré au même moment. Consultez ses mandats avant de recommencer.")
+
 // sign writes a new mandate (created or renewing another), retrying when a
-// concurrent creation for the same procedures won the unique index.
+// concurrent creation for the same procedures won the unique index (or a
+// deadlock was broken); after three tries, ErrConcurrentMandate.
 func (r *Registry) sign(ctx context.Context, m Mandate, procs []string, evidence, code string, action audit.Action) (Mandate, error) {
 	var out Mandate
 	var err error
@@ -28,9 +34,12 @@ func (r *Registry) sign(ctx context.Context, m Mandate, procs []string, evidence
 			out, err = r.signOnce(ctx, m, procs, evidence, code, action)
 			return err
 		})
-		if !db.IsUniqueViolation(err) || db.InTransaction(ctx) {
+		if !db.IsConflict(err) || db.InTransaction(ctx) {
 			break
 		}
+	}
+	if db.IsConflict(err) {
+		return Mandate{}, fmt.Errorf("%w (%v)", ErrConcurrentMandate, err)
 	}
 	return out, err
 }
