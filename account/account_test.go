@@ -391,16 +391,56 @@ func TestLockoutGrowsAndAppliesToUnknownEmails(t *testing.T) {
 	})
 }
 
+// Credential stuffing from one address (many emails, no success) is
+// locked out after AddressThreshold failures, right password or not.
 func TestLockoutPerIP(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
+		policy := account.DefaultThrottle
+		policy.AddressThreshold = 12
+		f.dir.SetThrottle(policy)
+		c := f.newAidant(t, true)
 		var err error
-		for i := 0; i < account.DefaultThrottle.Threshold*4; i++ {
+		for i := 0; i < policy.AddressThreshold; i++ {
 			_, err = f.dir.SignIn(context.Background(), account.Credentials{Email: fmt.Sprintf("spray%d@example.fr", i), Password: "wrong password!!", IP: "203.0.113.77"}, f.session)
 		}
 		var locked *account.LockedOutError
 		if !errors.As(err, &locked) {
 			t.Fatalf("after spraying from one IP: err = %v, want LockedOutError", err)
+		}
+		_, err = f.dir.SignIn(context.Background(), account.Credentials{Email: c.Account.Email, Password: "correct horse battery",
+			Code: f.code(t, c.TOTPSecret), IP: "203.0.113.77"}, f.session)
+		if !errors.As(err, &locked) {
+			t.Errorf("right credentials from the stuffing address: err = %v, want LockedOutError", err)
+		}
+	})
+}
+
+// A France Services office behind one address: its aidants' mistakes add up
+// over the day beyond what one account may make, yet nobody is locked out,
+// since each success from the address starts its count again.
+func TestOfficeBehindOneAddressIsNotLockedOut(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		policy := account.DefaultThrottle
+		policy.AddressThreshold = 6
+		f.dir.SetThrottle(policy)
+		const office = "198.51.100.20"
+		aidants := []account.Created{f.newAidant(t, true), f.newAidant(t, true), f.newAidant(t, true)}
+		for round := 0; round < 4; round++ {
+			f.clock.Advance(30 * time.Second) // a fresh code for each sign-in
+			for _, a := range aidants {
+				// One typo each (3 per round, 12 in all: twice the
+				// address threshold), then the right credentials.
+				if _, err := f.dir.SignIn(context.Background(), account.Credentials{Email: a.Account.Email, Password: "wrong password!!",
+					IP: office}, f.session); !errors.Is(err, account.ErrBadCredentials) {
+					t.Fatalf("round %d: typo = %v, want bad credentials", round, err)
+				}
+				if _, err := f.dir.SignIn(context.Background(), account.Credentials{Email: a.Account.Email, Password: "correct horse battery",
+					Code: f.code(t, a.TOTPSecret), IP: office}, f.session); err != nil {
+					t.Fatalf("round %d: right credentials from the office = %v", round, err)
+				}
+			}
 		}
 	})
 }

@@ -29,7 +29,8 @@ type Credentials struct {
 // with the right password; ErrEnrolmentNeeded, with the account, when the
 // password is right and no TOTP is enrolled yet (the caller then offers
 // enrolment, nothing else). Every outcome but the last is audited; failures
-// count toward lockout per email and per IP address.
+// count toward lockout per email and per address (ThrottlePolicy); a
+// success clears both counters.
 func (d *Directory) SignIn(ctx context.Context, c Credentials, s Session) (Account, error) {
 	now := d.now()
 	email, emailErr := NormaliseEmail(c.Email)
@@ -116,6 +117,9 @@ func (d *Directory) SignIn(ctx context.Context, c Credentials, s Session) (Accou
 		if err := d.clearThrottle(ctx, ek); err != nil {
 			return err
 		}
+		if err := d.clearThrottle(ctx, ik); err != nil {
+			return err
+		}
 		return d.beginSession(ctx, row.ID, ms, "password+totp", s)
 	})
 	if err != nil {
@@ -140,7 +144,7 @@ func (d *Directory) failSignIn(ctx context.Context, actor Actor, ek, ik, reason 
 			locked = until
 		}
 		if ik != "" {
-			until, err := d.fail(ctx, ik, d.throttle.Threshold*ipThresholdFactor, now)
+			until, err := d.fail(ctx, ik, d.throttle.AddressThreshold, now)
 			if err != nil {
 				return err
 			}

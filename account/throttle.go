@@ -11,20 +11,31 @@ import (
 // ThrottlePolicy says when repeated sign-in failures lock a key out, and for
 // how long: after Threshold failures within Window, each further failure
 // locks for BaseDelay doubled per failure beyond the threshold, up to MaxDelay.
+//
+// Two keys count failures:
+//   - the email (known or not, so that a lockout tells nothing about which
+//     accounts exist), at Threshold: one account's guessing is slowed from
+//     anywhere;
+//   - the client's address, at AddressThreshold, much higher, and reset by
+//     every successful sign-in from that address: a France Services office
+//     behind one address (NAT) signs many aidants in, whose ordinary
+//     mistakes must never lock the office out, while credential stuffing
+//     from one address (many emails, no success) is still slowed.
 type ThrottlePolicy struct {
-	Threshold int
-	BaseDelay time.Duration
-	MaxDelay  time.Duration
-	Window    time.Duration
+	Threshold        int
+	AddressThreshold int
+	BaseDelay        time.Duration
+	MaxDelay         time.Duration
+	Window           time.Duration
 }
 
-// DefaultThrottle applies per email (known or not, so that a lockout tells
-// nothing about which accounts exist). IP addresses get a threshold four
-// times higher: a France Services office signs many aidants in from one
-// address.
-var DefaultThrottle = ThrottlePolicy{Threshold: 5, BaseDelay: time.Minute, MaxDelay: time.Hour, Window: 24 * time.Hour}
+// DefaultThrottle is the policy of every Directory (SetThrottle changes it).
+var DefaultThrottle = ThrottlePolicy{Threshold: 5, AddressThreshold: 100, BaseDelay: time.Minute, MaxDelay: time.Hour,
+	Window: 24 * time.Hour}
 
-const ipThresholdFactor = 4
+// SetThrottle replaces the lockout policy; call it before serving (tests use
+// smaller thresholds).
+func (d *Directory) SetThrottle(p ThrottlePolicy) { d.throttle = p }
 
 func emailKey(email string) string {
 	sum := sha256.Sum256([]byte(email))
