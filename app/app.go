@@ -6,6 +6,7 @@ package app
 import (
 	"crypto/hkdf"
 	"crypto/sha256"
+
 	"github.com/go-jose/go-jose/v4"
 
 	"context"
@@ -92,9 +93,20 @@ func (a *App) ensureKeys(ctx context.Context) error {
 		if _, err := a.Keys.Ensure(ctx, k.purpose, k.alg); err != nil {
 			return fmt.Errorf("signing keys: %w", err)
 		}
+		// The keys are sealed with the master key: opening them is the
+		// canary that refuses to serve with another master key (every
+		// sign-in and signature would fail).
+		if _, err := a.Keys.Signer(ctx, k.purpose, k.alg); err != nil {
+			return fmt.Errorf("%w (%v)", ErrWrongMasterKey, err)
+		}
 	}
 	return nil
 }
+
+// ErrWrongMasterKey stops a server whose master key cannot open the secrets
+// stored in its database.
+var ErrWrongMasterKey = errors.New("the master key (PROCURA_MASTER_KEY) cannot open the secrets stored in this database: " +
+	"it is not the key this database was set up with")
 
 // Tools wires the domain packages on an open store, without the web server:
 // what the operator commands need.

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"testing"
 	"time"
@@ -39,5 +40,26 @@ func TestMaintenancePurgesEndedSessions(t *testing.T) {
 	conn.Raw("SELECT COUNT(*) FROM web_sessions").Scan(&left)
 	if left != 1 {
 		t.Errorf("%d sessions left, want only the live one", left)
+	}
+}
+
+// A server started with another master key than its database's refuses to
+// start, instead of saying ready and failing every sign-in.
+func TestServeRefusesAnotherMasterKey(t *testing.T) {
+	ctx := context.Background()
+	cfg := config.Config{
+		DatabaseURL: dbtest.PostgresURL(t), BaseURL: "https://procura.example.fr", ListenAddr: ":0",
+		MasterKey: bytes.Repeat([]byte{3}, 32), SessionIdleTimeout: 30 * time.Minute, SessionMaxAge: 10 * time.Hour,
+		LogLevel: "info", MaxBodyBytes: 1 << 20,
+		FranceConnect: config.FranceConnect{Issuer: "https://fc.example/api/v2", ClientID: "procura", ClientSecret: "secret"},
+	}
+	a, err := New(ctx, cfg, slog.New(slog.DiscardHandler), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	cfg.MasterKey = bytes.Repeat([]byte{4}, 32)
+	if _, err := New(ctx, cfg, slog.New(slog.DiscardHandler), time.Now); !errors.Is(err, ErrWrongMasterKey) {
+		t.Fatalf("New with another master key: %v, want ErrWrongMasterKey", err)
 	}
 }
