@@ -147,7 +147,7 @@ func (d *Directory) CreateAccount(ctx context.Context, actor Actor, in NewAccoun
 	if err != nil {
 		return Created{}, err
 	}
-	if err := checkPassword(in.Password); err != nil {
+	if err := checkPassword(in.Password, in.Email, in.GivenName, in.FamilyName); err != nil {
 		return Created{}, err
 	}
 	if err := checkRoles(in.Roles); err != nil {

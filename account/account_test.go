@@ -553,3 +553,30 @@ func TestSwitchOrganisation(t *testing.T) {
 		}
 	})
 }
+
+// Passwords long enough but easy to guess are refused with a French
+// explanation (ASVS 5.0 §6.2).
+func TestPasswordStrength(t *testing.T) {
+	tests := []struct {
+		password string
+		weak     bool
+	}{
+		{"aaaaaaaaaaaa", true},
+		{"password1234", true},
+		{"123456789012", true},
+		{"azertyuiop12", true},
+		{"motdepasse123", true},
+		{"Motdepasse2026!", true},
+		{"camillelefevre", true},
+		{"Lefevre.Camille", true},
+		{"camillelefevre1", true},
+		{"correct horse battery", false},
+		{"cerise-tambour-nuage-plume", false},
+	}
+	for _, tt := range tests {
+		err := account.CheckPassword(tt.password, "camille.lefevre@mairie.fr", "Camille", "Lefèvre")
+		if tt.weak != errors.Is(err, account.ErrWeakPassword) || (!tt.weak && err != nil) {
+			t.Errorf("%q: %v, weak %v", tt.password, err, tt.weak)
+		}
+	}
+}

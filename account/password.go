@@ -6,11 +6,19 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/ccojocar/zxcvbn-go"
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+
+	"procura/problem"
 )
 
 // argon2id parameters: OWASP's password storage recommendation (19 MiB, two
@@ -26,9 +34,25 @@ const (
 // MinPasswordLength is the shortest password accepted (ASVS 2.1.1).
 const MinPasswordLength = 12
 
-// checkPassword states the password rules: length, and no more than 128
-// characters so that hashing stays cheap to refuse.
-func checkPassword(p string) error {
+// ErrWeakPassword refuses a password that is long enough but easy to guess.
+var ErrWeakPassword = problem.New(problem.Invalid,
+	"Ce mot de passe est trop facile à deviner : il ressemble à un mot de passe courant, à une suite de touches "+
+		"ou de chiffres, ou reprend votre nom ou votre adresse. Choisissez plutôt trois ou quatre mots sans rapport "+
+		"entre eux, par exemple « cerise-tambour-nuage-plume ».")
+
+// minPasswordScore is the zxcvbn score (0 to 4) a password must reach:
+// 3, "safely unguessable: moderate protection from offline slow-hash
+// scenario" (Wheeler, USENIX Security 2016), with argon2id at rest.
+const minPasswordScore = 3
+
+// checkPassword states the password rules (OWASP ASVS 5.0 §6.2): at least
+// MinPasswordLength characters, at most 128 (so that hashing stays cheap
+// to refuse), and hard to guess by the zxcvbn estimator, which knows
+// common and leaked passwords, keyboard walks, sequences, repeats and
+// dates; it is also given a short list of common French passwords and
+// personal, the person's own names and email, so that none of them makes
+// a password.
+func checkPassword(p string, personal ...string) error {
 	n := utf8.RuneCountInString(p)
 	switch {
 	case !utf8.ValidString(p):
@@ -38,7 +62,44 @@ func checkPassword(p string) error {
 	case n > 128:
 		return invalid("Le mot de passe doit comporter au plus 128 caractères.")
 	}
+	inputs := append(slices.Clone(frenchCommonPasswords), personalWords(personal)...)
+	if zxcvbn.PasswordStrength(p, inputs).Score < minPasswordScore {
+		return ErrWeakPassword
+	}
 	return nil
+}
+
+// personalWords splits names and emails into the words a password should
+// not be built on ("camille.lefevre@mairie.fr" gives camille, lefevre,
+// mairie…), lower-cased, with and without accents.
+func personalWords(personal []string) []string {
+	var words []string
+	unaccent := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	for _, s := range personal {
+		s = strings.ToLower(s)
+		if folded, _, err := transform.String(unaccent, s); err == nil && folded != s {
+			words = append(words, folded)
+			words = append(words, strings.FieldsFunc(folded, func(r rune) bool {
+				return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+			})...)
+		}
+		words = append(words, s)
+		words = append(words, strings.FieldsFunc(s, func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		})...)
+	}
+	return words
+}
+
+// frenchCommonPasswords are frequent French passwords and their bases,
+// which zxcvbn's English lists do not hold.
+var frenchCommonPasswords = []string{
+	"motdepasse", "azerty", "azertyuiop", "qsdfghjklm", "wxcvbn", "doudou", "loulou", "chouchou", "soleil", "bonjour",
+	"bonsoir", "coucou", "marseille", "paris", "lyon", "toulouse", "bordeaux", "nantes", "lille", "france", "nicolas",
+	"camille", "julien", "thomas", "alexandre", "isabelle", "nathalie", "sandrine", "stephanie", "amour", "jetaime",
+	"chocolat", "princesse", "vacances", "bisous", "doudoune", "maison", "famille", "liberte", "pompier", "voiture",
+	"football", "olivier", "printemps", "automne", "bienvenue", "mamour", "cheval", "papillon", "tresor", "bebe",
+	"procura", "aidant", "aidants", "mandat", "franceservices", "mairie",
 }
 
 // hashPassword returns the PHC string of an argon2id hash of p.
@@ -81,3 +142,8 @@ func verifyPassword(encoded, p string) (bool, error) {
 // dummyHash is verified against when the email is unknown, so that an
 // unknown account costs the same time as a wrong password.
 var dummyHash = sync.OnceValue(func() string { return hashPassword("procura-dummy-password") })
+
+// CheckPassword applies the password rules to p for a person known by
+// personal (names, email), so that a form can say what is wrong before
+// anything is stored.
+func CheckPassword(p string, personal ...string) error { return checkPassword(p, personal...) }

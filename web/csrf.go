@@ -15,7 +15,9 @@ const csrfField = "csrf_token"
 //   - is not a cross-origin browser request (http.CrossOriginProtection:
 //     Sec-Fetch-Site, else Origin against Host), and
 //   - carries in its form the token kept in the session (synchronizer token
-//     pattern, OWASP CSRF cheat sheet), compared in constant time.
+//     pattern, OWASP CSRF cheat sheet), or, for a session that keeps no
+//     token, the anonymous token of its cookie (double-submit; see
+//     SessionStore.CSRFToken), compared in constant time.
 //
 // A refusal is ErrCSRF: the handler does not run, so nothing is stored.
 func (s *Server) checkCSRF(r *http.Request) error {
@@ -34,6 +36,9 @@ func (s *Server) checkCSRF(r *http.Request) error {
 		return err
 	}
 	want, _ := sess.Values[keyCSRF].(string)
+	if want == "" {
+		want = s.sessions.anonymousCSRFCookie(r)
+	}
 	got := r.PostForm.Get(csrfField)
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		return ErrCSRF

@@ -313,6 +313,17 @@ func (e *env) token(c *http.Client) string {
 	return body
 }
 
+// keepSomething stores a value in client c's session, which so gets its
+// row (an anonymous form page alone writes none), and returns its cookie.
+func (e *env) keepSomething(c *http.Client) *http.Cookie {
+	e.t.Helper()
+	resp, body := e.post(c, "/test/form", url.Values{"csrf_token": {e.token(c)}, "note": {"gardée"}})
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("POST /test/form = %d %s", resp.StatusCode, body)
+	}
+	return e.cookie(c)
+}
+
 // signIn signs client c in as accountID and returns its session cookie.
 func (e *env) signIn(c *http.Client, accountID string) *http.Cookie {
 	e.t.Helper()

@@ -279,10 +279,12 @@ func TestNewRefusesMissingDeps(t *testing.T) {
 func TestTwoServersInOneBinary(t *testing.T) {
 	a := newEnv(t, dbtest.SQLite(t))
 	b := newEnv(t, dbtest.SQLite(t))
+	_, aidant := a.orgAndAidant(true)
+	session := a.signIn(a.client, aidant.Account.ID)
 	tok := a.token(a.client)
 	// b knows nothing of a's session.
 	u, _ := url.Parse(b.ts.URL)
-	b.client.Jar.SetCookies(u, []*http.Cookie{a.cookie(a.client)})
+	b.client.Jar.SetCookies(u, []*http.Cookie{session})
 	resp, _ := b.do(b.client, http.MethodPost, "/test/form", bytes.NewBufferString(url.Values{"csrf_token": {tok}}.Encode()),
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 	if resp.StatusCode != http.StatusForbidden {

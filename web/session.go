@@ -29,6 +29,8 @@ type sessionCache struct {
 	loaded  bool
 	session *sessions.Session
 	err     error
+	// anonymousCSRF is the anonymous token set in this request's response.
+	anonymousCSRF string
 }
 
 // cachePerRequest gives each request a place for its session, so that the
@@ -199,9 +201,16 @@ func (st *SessionStore) Destroy(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// CSRFToken returns the session's CSRF token, creating it (and so the
-// session's row and cookie) if needed. Handlers of pages with a form put it
-// in the page's Layout.CSRFToken.
+// CSRFToken returns the CSRF token for the page's forms. Handlers of pages
+// with a form put it in the page's Layout.CSRFToken.
+//
+// A session that keeps something (signed in, or a journey under way) holds
+// its token in its row (synchronizer token), created if needed. An
+// anonymous visitor with nothing kept gets no row: the token lives in a
+// cookie of its own that the form must repeat (double-submit; the cookie is
+// __Host- over https, so no other site or subdomain can set it, and
+// http.CrossOriginProtection refuses cross-origin posts anyway). So anonymous
+// page views write nothing to the database.
 func (st *SessionStore) CSRFToken(w http.ResponseWriter, r *http.Request) (string, error) {
 	s, err := st.Session(r)
 	if err != nil {
@@ -209,6 +218,9 @@ func (st *SessionStore) CSRFToken(w http.ResponseWriter, r *http.Request) (strin
 	}
 	if tok, ok := s.Values[keyCSRF].(string); ok && tok != "" {
 		return tok, nil
+	}
+	if s.ID == "" && len(s.Values) == 0 {
+		return st.anonymousCSRFToken(w, r), nil
 	}
 	tok := newCSRFToken()
 	s.Values[keyCSRF] = tok
@@ -219,15 +231,63 @@ func (st *SessionStore) CSRFToken(w http.ResponseWriter, r *http.Request) (strin
 	return tok, nil
 }
 
-// existingCSRFToken returns the session's CSRF token if it has one, without
-// creating anything; "" otherwise (also when the session cannot be read).
+// existingCSRFToken returns the session's CSRF token if it has one, else
+// the anonymous one, without creating anything; "" otherwise (also when the
+// session cannot be read).
 func (st *SessionStore) existingCSRFToken(r *http.Request) string {
 	s, err := st.Session(r)
 	if err != nil {
 		return ""
 	}
-	tok, _ := s.Values[keyCSRF].(string)
+	if tok, _ := s.Values[keyCSRF].(string); tok != "" {
+		return tok
+	}
+	return st.anonymousCSRFCookie(r)
+}
+
+// Anonymous CSRF tokens (CSRFToken): a cookie holding a random token.
+const (
+	secureCSRFCookie   = "__Host-procura-csrf"
+	insecureCSRFCookie = "procura_csrf"
+)
+
+func (st *SessionStore) csrfCookieName() string {
+	if st.secure {
+		return secureCSRFCookie
+	}
+	return insecureCSRFCookie
+}
+
+// anonymousCSRFToken returns the request's anonymous token, setting its
+// cookie if the browser has none.
+func (st *SessionStore) anonymousCSRFToken(w http.ResponseWriter, r *http.Request) string {
+	if tok := st.anonymousCSRFCookie(r); tok != "" {
+		return tok
+	}
+	c, _ := r.Context().Value(sessionCacheKey{}).(*sessionCache)
+	if c != nil && c.anonymousCSRF != "" {
+		return c.anonymousCSRF
+	}
+	tok := newCSRFToken()
+	if c != nil {
+		c.anonymousCSRF = tok
+	}
+	http.SetCookie(w, &http.Cookie{Name: st.csrfCookieName(), Value: tok, Path: "/", Secure: st.secure, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode})
 	return tok
+}
+
+// anonymousCSRFCookie returns the anonymous token the browser sent, if well
+// formed.
+func (st *SessionStore) anonymousCSRFCookie(r *http.Request) string {
+	c, err := r.Cookie(st.csrfCookieName())
+	if err != nil {
+		return ""
+	}
+	if b, err := base64.RawURLEncoding.DecodeString(c.Value); err != nil || len(b) != 32 {
+		return ""
+	}
+	return c.Value
 }
 
 func newCSRFToken() string {

@@ -16,13 +16,15 @@ import (
 func TestSessionRoundTrip(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
+		before := e.sessionRows("1 = 1")
+		// An anonymous form page: its token in a cookie of its own, no
+		// session row, no session cookie.
 		tok := e.token(e.client)
-		ck := e.cookie(e.client)
-		if ck == nil {
-			t.Fatal("no session cookie after the first form page")
+		if ck := e.cookie(e.client); ck != nil {
+			t.Fatalf("session cookie %v after an anonymous form page", ck)
 		}
-		if n := e.sessionRows("id_hash = ? AND account_id IS NULL", rowOf(t, ck)); n != 1 {
-			t.Fatalf("%d rows for the new session, want 1", n)
+		if n := e.sessionRows("1 = 1"); n != before {
+			t.Fatalf("%d session rows written by an anonymous form page", n-before)
 		}
 		// The same token comes back, and no new cookie is sent.
 		resp, body := e.get("/test/form")
@@ -32,16 +34,27 @@ func TestSessionRoundTrip(t *testing.T) {
 		if len(resp.Cookies()) != 0 {
 			t.Errorf("second page set cookies %v", resp.Cookies())
 		}
-		// A value saved by a handler is there on the next request.
+		// A wrong token is refused; the right one passes, and a value saved
+		// by the handler starts the session's row.
+		if resp, _ := e.post(e.client, "/test/form", url.Values{"csrf_token": {newCSRFToken()}, "note": {"x"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("POST with another token = %d, want 403", resp.StatusCode)
+		}
 		resp, body = e.post(e.client, "/test/form", url.Values{"csrf_token": {tok}, "note": {"été ✓"}})
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("POST = %d %s", resp.StatusCode, body)
+		}
+		ck := e.cookie(e.client)
+		if ck == nil {
+			t.Fatal("no session cookie once the session keeps a value")
+		}
+		if n := e.sessionRows("id_hash = ? AND account_id IS NULL", rowOf(t, ck)); n != 1 {
+			t.Fatalf("%d rows for the new session, want 1", n)
 		}
 		s, err := e.srv.sessions.New(requestWith(ck), e.srv.sessions.Name())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.IsNew || s.Values["note"] != "été ✓" || s.Values[keyCSRF] != tok {
+		if s.IsNew || s.Values["note"] != "été ✓" {
 			t.Errorf("loaded session = new %v, values %v", s.IsNew, s.Values)
 		}
 	})
@@ -84,29 +97,51 @@ func TestSessionCookie(t *testing.T) {
 		name       string
 		secure     bool
 		cookieName string
+		csrfCookie string
 	}{
-		{"dev over http", false, "procura_session"},
-		{"production over https", true, "__Host-procura"},
+		{"dev over http", false, "procura_session", "procura_csrf"},
+		{"production over https", true, "__Host-procura", "__Host-procura-csrf"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, dbtest.SQLite(t), func(s *Settings) { s.SecureCookies = tc.secure })
+			check := func(c *http.Cookie, name string) {
+				t.Helper()
+				if c.Name != name || !c.HttpOnly || c.Secure != tc.secure || c.SameSite != http.SameSiteLaxMode ||
+					c.Path != "/" || c.Domain != "" || c.MaxAge != 0 {
+					t.Errorf("cookie = %+v, want %s", c, name)
+				}
+			}
+			// An anonymous form page: only the CSRF cookie, holding the
+			// form's token (double-submit).
 			rec := httptest.NewRecorder()
 			e.srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/test/form", nil))
 			cookies := rec.Result().Cookies()
 			if len(cookies) != 1 {
 				t.Fatalf("cookies = %v", cookies)
 			}
-			c := cookies[0]
-			if c.Name != tc.cookieName || !c.HttpOnly || c.Secure != tc.secure || c.SameSite != http.SameSiteLaxMode ||
-				c.Path != "/" || c.Domain != "" || c.MaxAge != 0 {
-				t.Errorf("cookie = %+v", c)
+			check(cookies[0], tc.csrfCookie)
+			tok := rec.Body.String()
+			if cookies[0].Value != tok {
+				t.Errorf("CSRF cookie %q, form token %q", cookies[0].Value, tok)
 			}
-			if _, ok := hashSessionID(c.Value); !ok {
-				t.Errorf("cookie value %q is not a 32-byte id", c.Value)
+			// Once the session keeps something: the session cookie, an id
+			// that says nothing of the token.
+			req := httptest.NewRequest(http.MethodPost, "/test/form", strings.NewReader(url.Values{"csrf_token": {tok}, "note": {"x"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(cookies[0])
+			rec = httptest.NewRecorder()
+			e.srv.Handler().ServeHTTP(rec, req)
+			cookies = rec.Result().Cookies()
+			if len(cookies) != 1 {
+				t.Fatalf("cookies after POST %d = %v", rec.Code, cookies)
 			}
-			if strings.Contains(rec.Header().Get("Set-Cookie"), rec.Body.String()) {
-				t.Error("the CSRF token is in the cookie")
+			check(cookies[0], tc.cookieName)
+			if _, ok := hashSessionID(cookies[0].Value); !ok {
+				t.Errorf("cookie value %q is not a 32-byte id", cookies[0].Value)
+			}
+			if cookies[0].Value == tok {
+				t.Error("the session id is the CSRF token")
 			}
 		})
 	}
@@ -117,8 +152,8 @@ func TestRotate(t *testing.T) {
 		e := newEnv(t, d)
 		accountID := e.newAccount("Camille", "Lefèvre")
 		before := e.token(e.client)
-		anonymous := e.cookie(e.client)
 		e.post(e.client, "/test/form", url.Values{"csrf_token": {before}, "note": {"gardée"}})
+		anonymous := e.cookie(e.client)
 
 		signedIn := e.signIn(e.client, accountID)
 		if signedIn.Value == anonymous.Value {
@@ -356,11 +391,10 @@ func TestPurgeExpired(t *testing.T) {
 		if _, err := e.srv.sessions.PurgeExpired(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		e.token(e.client)
-		abandoned := e.cookie(e.client)
+		abandoned := e.keepSomething(e.client)
 		e.clock.Advance(20 * time.Minute)
 		kept := e.newClient()
-		e.token(kept)
+		e.keepSomething(kept)
 
 		e.clock.Advance(10*time.Minute + time.Second) // abandoned is 30 min idle
 		n, err := e.srv.sessions.PurgeExpired(t.Context())

@@ -99,7 +99,7 @@ func TestSignInJourney(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/aidant" {
 			t.Fatalf("sign-in = %d %s", resp.StatusCode, body)
 		}
-		if after := e.cookie(c); after == nil || after.Value == before.Value {
+		if after := e.cookie(c); after == nil || (before != nil && after.Value == before.Value) {
 			t.Error("the session id was not rotated at sign-in")
 		}
 		resp, body = e.do(c, http.MethodGet, "/aidant", nil, nil)
@@ -288,4 +288,22 @@ func TestSwitchOrganisationPage(t *testing.T) {
 			t.Errorf("%d refusals audited, want 3", refused)
 		}
 	})
+}
+
+// Anonymous page views write no session row: a client hammering the
+// sign-in page or the usager space's door cannot grow web_sessions.
+func TestAnonymousPagesWriteNoSession(t *testing.T) {
+	e := newEnv(t, dbtest.Postgres(t))
+	before := e.sessionRows("1 = 1")
+	for i := 0; i < 5; i++ {
+		for _, path := range []string{PathSignIn, PathUsagerLanding, "/"} {
+			resp, _ := e.follow(e.newClient(), path)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s = %d", path, resp.StatusCode)
+			}
+		}
+	}
+	if n := e.sessionRows("1 = 1") - before; n != 0 {
+		t.Errorf("%d session rows written by anonymous page views", n)
+	}
 }
