@@ -27,6 +27,7 @@ import (
 	"procura/franceconnect/sandbox"
 	"procura/keyring"
 	"procura/mandate"
+	"procura/metrics"
 	"procura/seal"
 	"procura/usager"
 	"procura/web"
@@ -46,6 +47,9 @@ type App struct {
 	// its sessions through it.
 	Sessions *web.SessionStore
 	Mandates *mandate.Registry
+	// Metrics are this server's Prometheus metrics, served on
+	// cfg.MetricsAddr when set.
+	Metrics *metrics.Metrics
 	// OAuth is the OpenID Provider's storage; mandates revoke its tokens.
 	OAuth *authz.Store
 	// Clients registers and disables services, with their audit entries.
@@ -64,7 +68,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, now func()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d, err := db.Open(ctx, cfg.DatabaseURL)
+	d, err := db.OpenWith(ctx, cfg.DatabaseURL, db.Options{MaxConns: cfg.DBMaxConns, MaxIdleTime: cfg.DBMaxIdleTime})
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +139,10 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	if err != nil {
 		return nil, err
 	}
+	a.Metrics = metrics.New()
+	if pool, err := d.Pool(); err == nil {
+		a.Metrics.WatchPool(pool)
+	}
 	if cfg.Dev {
 		if a.FCSandbox, err = devSandbox(cfg, logger); err != nil {
 			return nil, err
@@ -163,7 +171,8 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	}
 	a.Web, err = web.New(web.Deps{
 		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates,
-		Provider: provider, Sessions: a.Sessions, Logger: logger, Now: now, PendingSealer: pendingSealer, Settings: webSettings(cfg),
+		Provider: provider, Sessions: a.Sessions, Logger: logger, Now: now, PendingSealer: pendingSealer, Metrics: a.Metrics,
+		Settings: webSettings(cfg),
 	})
 	if err != nil {
 		return nil, err
@@ -197,7 +206,7 @@ func newProvider(cfg config.Config, logger *slog.Logger, now func() time.Time, a
 	return authz.NewProvider(authz.ProviderConfig{
 		Issuer: cfg.BaseURL, Store: a.OAuth, Keys: authz.KeyringKeys(a.Keys), Journal: a.Journal, DB: a.DB, Now: now,
 		Permissions: authz.MandatePermissions{Mandates: a.Mandates, Usagers: a.Usagers}, Usagers: authz.UsagerIdentities{Usagers: a.Usagers},
-		PairwiseKey: pairwise, TokenKey: tokenKey, Logger: logger,
+		PairwiseKey: pairwise, TokenKey: tokenKey, Logger: logger, Metrics: a.Metrics,
 	})
 }
 
@@ -216,9 +225,17 @@ func (a *App) Handler() http.Handler {
 }
 
 // Serve answers HTTP on ln until ctx ends, then shuts down gracefully,
-// letting requests in flight finish for up to 20 seconds. Periodic jobs
-// (maintenance.go) run meanwhile.
+// letting requests in flight finish for up to cfg.ShutdownTimeout. Periodic
+// jobs (maintenance.go) run meanwhile. With cfg.MetricsAddr, /metrics is
+// served on a listener of its own.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if a.Config.MetricsAddr != "" {
+		stop, err := a.serveMetrics(a.Config.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	srv := &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -239,7 +256,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	a.Logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	timeout := a.Config.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 20 * time.Second
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -248,6 +269,20 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// serveMetrics serves /metrics on addr until stop is called.
+func (a *App) serveMetrics(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	a.Logger.Info("metrics serving", "addr", ln.Addr().String())
+	return func() { srv.Close() }, nil
 }
 
 // Close releases the store.

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,5 +65,61 @@ func TestServeRefusesAnotherMasterKey(t *testing.T) {
 	cfg.MasterKey = bytes.Repeat([]byte{4}, 32)
 	if _, err := New(ctx, cfg, slog.New(slog.DiscardHandler), time.Now); !errors.Is(err, ErrWrongMasterKey) {
 		t.Fatalf("New with another master key: %v, want ErrWrongMasterKey", err)
+	}
+}
+
+// With PROCURA_METRICS_ADDR, /metrics is served on a listener of its own,
+// with the pool's statistics, and not on the public one.
+func TestServeMetricsListener(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := free.Addr().String()
+	free.Close()
+	cfg := config.Config{
+		DatabaseURL: dbtest.PostgresURL(t), BaseURL: "https://procura.example.fr", ListenAddr: "127.0.0.1:0",
+		MasterKey: bytes.Repeat([]byte{3}, 32), SessionIdleTimeout: 30 * time.Minute, SessionMaxAge: 10 * time.Hour,
+		LogLevel: "info", MaxBodyBytes: 1 << 20, MetricsAddr: metricsAddr, DBMaxConns: 4, DBMaxIdleTime: time.Minute,
+		ShutdownTimeout: time.Second,
+		FranceConnect:   config.FranceConnect{Issuer: "https://fc.example/api/v2", ClientID: "procura", ClientSecret: "secret"},
+	}
+	a, err := New(ctx, cfg, slog.New(slog.DiscardHandler), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	var body []byte
+	for i := 0; i < 50; i++ {
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
+		if err == nil {
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(string(body), "go_sql_max_open_connections{db_name=\"procura\"} 4") {
+		t.Errorf("metrics without the pool's size: %.300s", body)
+	}
+	resp, err := http.Get("http://" + ln.Addr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/metrics on the public listener = %d, want 404", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve: %v", err)
 	}
 }

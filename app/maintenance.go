@@ -25,25 +25,35 @@ func (a *App) maintain(ctx context.Context) {
 }
 
 func (a *App) runMaintenance(ctx context.Context) {
-	for {
-		n, err := a.Mandates.RecordExpiries(ctx, 500)
-		if err != nil {
-			a.Logger.Error("maintenance: record mandate expiries", "err", err)
-			break
-		}
-		if n > 0 {
-			a.Logger.Info("maintenance: recorded mandate expiries", "count", n)
-		}
-		if n < 500 {
-			break
-		}
-	}
+	start := time.Now()
+	err := a.recordExpiries(ctx)
+	a.Metrics.Job("mandate_expiries", err, time.Since(start))
+	start = time.Now()
 	n, err := a.Sessions.PurgeExpired(ctx)
+	a.Metrics.Job("session_purge", err, time.Since(start))
 	if err != nil {
 		a.Logger.Error("maintenance: purge sessions", "err", err)
 		return
 	}
 	if n > 0 {
 		a.Logger.Info("maintenance: purged ended sessions", "count", n)
+	}
+}
+
+// recordExpiries records the expiry of every mandate whose time has come,
+// by batches.
+func (a *App) recordExpiries(ctx context.Context) error {
+	for {
+		n, err := a.Mandates.RecordExpiries(ctx, 500)
+		if err != nil {
+			a.Logger.Error("maintenance: record mandate expiries", "err", err)
+			return err
+		}
+		if n > 0 {
+			a.Logger.Info("maintenance: recorded mandate expiries", "count", n)
+		}
+		if n < 500 {
+			return nil
+		}
 	}
 }

@@ -98,6 +98,9 @@ func (p *Provider) issueCode(ctx context.Context, ar *AuthorizeRequest, d Delega
 		kind, actor := aidantActor(d)
 		return p.recordDelegation(ctx, audit.ActionDelegatedLoginAuthorised, kind, actor, d, ar.Client.ID, nil)
 	})
+	if err == nil {
+		p.metrics.DelegatedLogin("authorize", refused == nil)
+	}
 	var rfc *fosite.RFC6749Error
 	switch {
 	case err == nil && refused != nil:

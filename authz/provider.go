@@ -14,6 +14,7 @@ import (
 
 	"procura/audit"
 	"procura/db"
+	"procura/metrics"
 )
 
 // Paths of the OpenID Provider's endpoints, under the issuer. Register
@@ -64,6 +65,8 @@ type ProviderConfig struct {
 	// caches).
 	ClientCacheTTL time.Duration
 	Logger         *slog.Logger
+	// Metrics, if set, counts the delegated login's steps (optional).
+	Metrics *metrics.Metrics
 }
 
 // Provider is Procura's OpenID Provider: fosite composed with only the
@@ -103,6 +106,7 @@ type Provider struct {
 	usagers     UsagerClaims
 	pairwise    pairwise
 	log         *slog.Logger
+	metrics     *metrics.Metrics
 
 	fosite          *fosite.Fosite
 	tokens          *clockedTokens
@@ -133,7 +137,7 @@ func NewProvider(cfg ProviderConfig) (*Provider, error) {
 	}
 	p := &Provider{
 		issuer: cfg.Issuer, store: cfg.Store, keys: cfg.Keys, journal: cfg.Journal, db: cfg.DB,
-		now: cfg.Now, permissions: cfg.Permissions, usagers: cfg.Usagers, pairwise: pw, log: cfg.Logger,
+		now: cfg.Now, permissions: cfg.Permissions, usagers: cfg.Usagers, pairwise: pw, log: cfg.Logger, metrics: cfg.Metrics,
 		accessLifespan:  orDefault(cfg.AccessTokenLifespan, 5*time.Minute),
 		refreshLifespan: orDefault(cfg.RefreshTokenLifespan, 10*time.Hour),
 	}

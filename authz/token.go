@@ -73,6 +73,7 @@ func (p *Provider) ServeToken(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 			oauthErr = errPermissionRefused
+			defer p.metrics.DelegatedLogin(step, false)
 			return p.recordRefusal(ctx, kind, actor, d, client.ID, step, err)
 		}
 		if resp, err = p.fosite.NewAccessResponse(ctx, ar); err != nil {
@@ -92,6 +93,7 @@ func (p *Provider) ServeToken(w http.ResponseWriter, r *http.Request) {
 	case oauthErr != nil:
 		p.writeTokenError(ctx, w, ar, oauthErr)
 	default:
+		p.metrics.DelegatedLogin(ar.GetGrantTypes()[0], true)
 		p.fosite.WriteAccessResponse(ctx, w, ar, resp)
 	}
 }

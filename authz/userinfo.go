@@ -16,6 +16,7 @@ import (
 // userinfoAnswer is what one UserInfo request decided.
 type userinfoAnswer struct {
 	invalid      bool // invalid, expired or revoked token, or permission refused
+	refused      bool // the permission was refused (invalid is set too)
 	insufficient bool // token without the openid scope
 	client       *Client
 	claims       map[string]any
@@ -43,6 +44,9 @@ func (p *Provider) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		p.logInternal(ctx, "authz: userinfo", err)
 		writeServerError(w, err)
+	case a.refused:
+		p.metrics.DelegatedLogin("userinfo", false)
+		fallthrough
 	case a.invalid:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="procura", error="invalid_token"`)
 		writeJSONError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid, expired or revoked.")
@@ -50,8 +54,10 @@ func (p *Provider) ServeUserinfo(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="procura", error="insufficient_scope", scope="openid"`)
 		writeJSONError(w, http.StatusForbidden, "insufficient_scope", "The access token was not granted the openid scope.")
 	case a.client.UserinfoSignedResponseAlg != "":
+		p.metrics.DelegatedLogin("userinfo", true)
 		p.writeSignedUserinfo(w, r, a)
 	default:
+		p.metrics.DelegatedLogin("userinfo", true)
 		writeJSON(w, http.StatusOK, a.claims)
 	}
 }
@@ -77,7 +83,7 @@ func (p *Provider) userinfo(ctx context.Context, token string, a *userinfoAnswer
 		if !refusal(err) {
 			return err
 		}
-		a.invalid = true
+		a.invalid, a.refused = true, true
 		return p.recordRefusal(ctx, kind, actor, d, client.ID, "userinfo", err)
 	}
 	id, err := p.usagers.UsagerIdentity(ctx, d.UsagerID)

@@ -39,6 +39,16 @@ type Config struct {
 	MaxBodyBytes int64
 	// FranceConnect is the identity provider usagers are identified with.
 	FranceConnect FranceConnect
+	// MetricsAddr, if set, is the address of a second listener serving
+	// Prometheus /metrics (keep it off the public network).
+	MetricsAddr string
+	// DBMaxConns bounds the PostgreSQL connection pool of this instance;
+	// DBMaxIdleTime closes connections idle that long. Zero: the default.
+	DBMaxConns    int
+	DBMaxIdleTime time.Duration
+	// ShutdownTimeout is how long a stopping server lets requests in flight
+	// finish (SIGTERM, SIGINT). Zero: the default.
+	ShutdownTimeout time.Duration
 	// Dev marks the `procura dev` run: insecure cookies over http on loopback.
 	Dev bool
 }
@@ -71,6 +81,10 @@ var Vars = []Var{
 	{"PROCURA_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"PROCURA_TRUST_PROXY_HEADERS", "false", "Take the client IP from X-Forwarded-For (only behind a proxy that sets it)."},
 	{"PROCURA_MAX_BODY_BYTES", "1048576", "Largest accepted request body, in bytes."},
+	{"PROCURA_METRICS_ADDR", "", "If set, address of a second listener serving Prometheus `/metrics` (e.g. 127.0.0.1:9464); keep it off the public network."},
+	{"PROCURA_DB_MAX_CONNS", "32", "Largest number of PostgreSQL connections of one instance (instances × this ≤ the server's max_connections)."},
+	{"PROCURA_DB_MAX_IDLE_TIME", "5m", "A pooled connection idle this long is closed."},
+	{"PROCURA_SHUTDOWN_TIMEOUT", "20s", "On SIGTERM or SIGINT, how long requests in flight may finish before the server stops."},
 	{"PROCURA_FC_ISSUER", "", "Issuer of the FranceConnect-like provider usagers are identified with. `procura dev` defaults to its mounted sandbox."},
 	{"PROCURA_FC_CLIENT_ID", "", "Procura's client id at that provider."},
 	{"PROCURA_FC_CLIENT_SECRET", "", "Procura's client secret at that provider."},
@@ -97,6 +111,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		BaseURL:     strings.TrimRight(get("PROCURA_BASE_URL"), "/"),
 		ListenAddr:  get("PROCURA_LISTEN_ADDR"),
 		LogLevel:    get("PROCURA_LOG_LEVEL"),
+		MetricsAddr: get("PROCURA_METRICS_ADDR"),
 		FranceConnect: FranceConnect{
 			Issuer:       strings.TrimRight(get("PROCURA_FC_ISSUER"), "/"),
 			ClientID:     get("PROCURA_FC_CLIENT_ID"),
@@ -122,6 +137,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.MaxBodyBytes, err = strconv.ParseInt(get("PROCURA_MAX_BODY_BYTES"), 10, 64); err != nil {
 		errs = append(errs, fmt.Errorf("PROCURA_MAX_BODY_BYTES: %w", err))
+	}
+	if c.DBMaxConns, err = strconv.Atoi(get("PROCURA_DB_MAX_CONNS")); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_DB_MAX_CONNS: %w", err))
+	}
+	if c.DBMaxIdleTime, err = time.ParseDuration(get("PROCURA_DB_MAX_IDLE_TIME")); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_DB_MAX_IDLE_TIME: %w", err))
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(get("PROCURA_SHUTDOWN_TIMEOUT")); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_SHUTDOWN_TIMEOUT: %w", err))
 	}
 	return c, errors.Join(errs...)
 }
@@ -169,6 +193,23 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New("PROCURA_MAX_BODY_BYTES: at least 1024"))
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("PROCURA_METRICS_ADDR: %w", err))
+		} else if c.MetricsAddr == c.ListenAddr {
+			errs = append(errs, errors.New("PROCURA_METRICS_ADDR: must differ from PROCURA_LISTEN_ADDR"))
+		}
+	}
+	// Zero (a Config built in code) means the default.
+	if c.DBMaxConns != 0 && (c.DBMaxConns < 2 || c.DBMaxConns > 1000) {
+		errs = append(errs, errors.New("PROCURA_DB_MAX_CONNS: between 2 and 1000"))
+	}
+	if c.DBMaxIdleTime != 0 && c.DBMaxIdleTime < time.Second {
+		errs = append(errs, errors.New("PROCURA_DB_MAX_IDLE_TIME: at least 1s"))
+	}
+	if c.ShutdownTimeout != 0 && (c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute) {
+		errs = append(errs, errors.New("PROCURA_SHUTDOWN_TIMEOUT: between 1s and 10m"))
 	}
 	fc := c.FranceConnect
 	if u, err := url.Parse(fc.Issuer); fc.Issuer == "" || err != nil || u.Host == "" || (u.Scheme != "https" && !(c.Dev && u.Scheme == "http")) {

@@ -43,6 +43,10 @@ type Options struct {
 	// included (pgx's QueryTracer); ignored on SQLite. Tests count a
 	// delegated login's statements with it.
 	Tracer pgx.QueryTracer
+	// MaxConns bounds the PostgreSQL pool (default 32); MaxIdleTime closes
+	// connections idle that long (default 5 minutes).
+	MaxConns    int
+	MaxIdleTime time.Duration
 }
 
 // Open connects to the store named by url: postgres://… or postgresql://…
@@ -100,9 +104,16 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 		// waiting for it inside a transaction would only fail with SQLITE_BUSY.
 		sqlDB.SetMaxOpenConns(1)
 	} else {
-		sqlDB.SetMaxOpenConns(32)
-		sqlDB.SetMaxIdleConns(32)
-		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		maxConns, idle := opts.MaxConns, opts.MaxIdleTime
+		if maxConns <= 0 {
+			maxConns = 32
+		}
+		if idle <= 0 {
+			idle = 5 * time.Minute
+		}
+		sqlDB.SetMaxOpenConns(maxConns)
+		sqlDB.SetMaxIdleConns(maxConns)
+		sqlDB.SetConnMaxIdleTime(idle)
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
@@ -110,6 +121,9 @@ func OpenWith(ctx context.Context, url string, opts Options) (*DB, error) {
 	}
 	return &DB{gorm: g, Dialect: dialect, pgConfig: pgConfig}, nil
 }
+
+// Pool is the connection pool, for its statistics (metrics).
+func (d *DB) Pool() (*sql.DB, error) { return d.gorm.DB() }
 
 // Close releases the connections.
 func (d *DB) Close() error {

@@ -27,6 +27,7 @@ import (
 	"procura/franceconnect/sandbox"
 	"procura/keyring"
 	"procura/mandate"
+	"procura/metrics"
 	"procura/seal"
 	"procura/usager"
 )
@@ -79,6 +80,8 @@ type env struct {
 	ts     *httptest.Server
 	client *http.Client
 	logs   *syncBuffer
+	// metrics are the server's and the provider's.
+	metrics *metrics.Metrics
 	// oauth and provider are the OpenID Provider's store and protocol.
 	oauth    *authz.Store
 	provider *authz.Provider
@@ -107,7 +110,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	for _, f := range edit {
 		f(&settings)
 	}
-	e := &env{t: t, db: d, clock: &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
+	e := &env{t: t, db: d, clock: &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, metrics: metrics.New()}
 	journal := audit.New(d, e.clock.Now)
 	sessions := NewSessionStore(d, e.clock.Now, settings)
 	dir, err := account.NewDirectory(d, journal, bytes.Repeat([]byte{7}, 32), sessions, e.clock.Now)
@@ -131,7 +134,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 		Issuer: e.ts.URL, Store: oauth, Keys: authz.KeyringKeys(keys), Journal: journal, DB: d, Now: e.clock.Now,
 		Permissions: authz.MandatePermissions{Mandates: mandates, Usagers: usagers}, Usagers: authz.UsagerIdentities{Usagers: usagers},
 		PairwiseKey: bytes.Repeat([]byte{8}, 32), TokenKey: bytes.Repeat([]byte{9}, 32),
-		Logger: slog.New(slog.NewJSONHandler(e.logs, nil)),
+		Logger: slog.New(slog.NewJSONHandler(e.logs, nil)), Metrics: e.metrics,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +146,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	}
 	e.srv, err = New(Deps{
 		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Provider: provider,
-		Sessions: sessions, Now: e.clock.Now, Settings: settings, PendingSealer: pendingSealer,
+		Sessions: sessions, Now: e.clock.Now, Settings: settings, PendingSealer: pendingSealer, Metrics: e.metrics,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

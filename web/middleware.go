@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -73,7 +74,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		// not decide anything.
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		route := &routeOf{}
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, route))
 		next.ServeHTTP(sw, r)
+		s.metrics.Request(route.pattern, r.Method, sw.code(), time.Since(start))
 		level := slog.LevelInfo
 		if r.URL.Path == PathHealthz || r.URL.Path == PathReadyz {
 			level = slog.LevelDebug // probes every few seconds
@@ -87,6 +91,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		)
 	})
 }
+
+// routeKey carries a *routeOf: the route table's pattern that served the
+// request, set by routed, for the metrics (never the raw path).
+type routeKey struct{}
+
+type routeOf struct{ pattern string }
 
 // recoverPanics turns a panic into the 500 page (if nothing was sent yet)
 // and a log entry with the stack. The panic's text is never shown.

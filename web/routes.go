@@ -95,6 +95,9 @@ func (s *Server) routes() http.Handler {
 func (s *Server) routed(mux *http.ServeMux, csrf bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
+		if route, ok := r.Context().Value(routeKey{}).(*routeOf); ok {
+			route.pattern = pattern
+		}
 		if pattern == "" {
 			// ServeMux's own 404 or 405 handler: keep its status and Allow
 			// header, show our page.

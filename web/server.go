@@ -22,6 +22,7 @@ import (
 	"procura/db"
 	"procura/franceconnect"
 	"procura/mandate"
+	"procura/metrics"
 	"procura/seal"
 	"procura/static"
 	"procura/templates"
@@ -67,6 +68,8 @@ type Deps struct {
 	// PendingSealer seals the service's request kept in a cookie during
 	// the delegated login (seal purpose "web pending authorization").
 	PendingSealer *seal.Sealer
+	// Metrics, if set, counts requests by route (optional).
+	Metrics *metrics.Metrics
 	Settings      Settings
 }
 
@@ -84,6 +87,7 @@ type Server struct {
 	now           func() time.Time
 	settings      Settings
 	pendingSealer *seal.Sealer
+	metrics       *metrics.Metrics
 
 	// hsts is set when the base URL is https.
 	hsts      bool
@@ -122,6 +126,7 @@ func New(deps Deps) (*Server, error) {
 		now:           deps.Now,
 		settings:      deps.Settings,
 		pendingSealer: deps.PendingSealer,
+		metrics:       deps.Metrics,
 		hsts:          u.Scheme == "https",
 		sessions:      deps.Sessions,
 		cop:           http.NewCrossOriginProtection(),
