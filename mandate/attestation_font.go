@@ -21,7 +21,7 @@ import (
 //   - metrics: Liberation Sans has the widths of Arial, hence of the
 //     Helvetica the layout was drawn with, and Liberation Mono those of
 //     Courier: line breaks and page counts stay as they were. DejaVu Sans
-//     covers a few more archaic letters but is wider and twice the size;
+//     covers a few more archaic letters but is wider and nearly twice the size;
 //   - licence: SIL Open Font License 1.1, which allows redistribution and
 //     embedding in documents (notice in mandate/FONT_LICENSE); the Go
 //     packages are BSD-3.
