@@ -10,6 +10,7 @@ import (
 	"procura/db"
 	"procura/keyring"
 	"procura/problem"
+	"procura/usager"
 )
 
 // TokenRevoker ends the OAuth tokens issued under a permission or a
@@ -24,6 +25,7 @@ type TokenRevoker interface {
 // retention purge (retention.go).
 type Usagers interface {
 	Exists(ctx context.Context, usagerID string) (bool, error)
+	Names(ctx context.Context, ids []string, search string) ([]usager.Named, error)
 	NotIdentifiedSince(ctx context.Context, before time.Time, afterID string, limit int) ([]string, error)
 	Erase(ctx context.Context, usagerID string, before time.Time, retentionDays int) error
 }
