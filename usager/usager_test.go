@@ -24,7 +24,7 @@ func verified(sub string) identity.Identity {
 	}}
 }
 
-func newRegistry(t *testing.T, d *db.DB) (*usager.Registry, *audit.Journal) {
+func newRegistry(t testing.TB, d *db.DB) (*usager.Registry, *audit.Journal) {
 	t.Helper()
 	now := func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
 	j := audit.New(d, now)
@@ -120,6 +120,41 @@ func TestIdentifyRefusesInvalidClaims(t *testing.T) {
 					t.Errorf("an invalid identity was stored: %v", err)
 				}
 			})
+		}
+	})
+}
+
+// A usager is found by any part of any of their names, whatever the case,
+// accents, hyphens and apostrophes (issue 14).
+func TestNamesFindAnyPartOfAName(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		reg, _ := newRegistry(t, d)
+		ctx := context.Background()
+		var ids []string
+		for i, n := range [][2]string{{"Marie-Thérèse", "Le Goff"}, {"Jean-Luc", "D'Arcy"}, {"Élodie", "Lefèvre"}} {
+			u, err := reg.Identify(ctx, audit.ActorUsager, "", identity.Identity{Issuer: "https://fc.example", Sub: fmt.Sprintf("names-%d-%d", i, time.Now().UnixNano()),
+				Claims: identity.Claims{GivenName: n[0], FamilyName: n[1], Birthdate: "1970-01-01", Gender: "female", Birthplace: "75056", Birthcountry: "99100", Email: "x@example.fr"}},
+				usager.ContextUsagerSpace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, u.ID)
+		}
+		for search, want := range map[string]string{
+			"Thérèse": "Marie-Thérèse", "therese": "Marie-Thérèse", "darcy": "Jean-Luc", "d'arcy": "Jean-Luc", "D’Arcy": "Jean-Luc",
+			"jean luc": "Jean-Luc", "jean-luc": "Jean-Luc", "GOFF": "Marie-Thérèse", "le goff": "Marie-Thérèse", "fèv": "Élodie",
+			"odie": "Élodie", "arc": "Jean-Luc",
+		} {
+			got, err := reg.Names(ctx, ids, search)
+			if err != nil || len(got) != 1 || got[0].GivenName != want {
+				t.Errorf("Names(%q) = %+v, %v; want %s", search, got, err, want)
+			}
+		}
+		if got, _ := reg.Names(ctx, ids, "zz"); len(got) != 0 {
+			t.Errorf("Names(zz) = %+v, want none", got)
+		}
+		if got, _ := reg.Names(ctx, ids, ""); len(got) != 3 || got[0].FamilyName != "D'Arcy" {
+			t.Errorf("Names() = %+v, want all three by family name", got)
 		}
 	})
 }

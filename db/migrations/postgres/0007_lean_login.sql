@@ -30,3 +30,12 @@ DROP INDEX oauth_requests_organisation;
 -- FranceConnect ID tokens too (the hashes stay, signed).
 ALTER TABLE usagers ADD COLUMN erased_at TIMESTAMPTZ;
 CREATE INDEX usagers_last_identified ON usagers (last_identified_at) WHERE erased_at IS NULL;
+
+-- Usager search by any part of any name (issue 14): keys without
+-- apostrophes, hyphens as spaces (usager.SearchKey), searched with LIKE
+-- '%…%' through a trigram index. pg_trgm is a trusted extension: the
+-- schema owner may create it.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+UPDATE usagers SET search_key = trim(regexp_replace(translate(search_key, '''’‘ʼ`', ''), '[^[:alnum:]]+', ' ', 'g'));
+DROP INDEX usagers_search_key;
+CREATE INDEX usagers_search_trgm ON usagers USING gin (search_key gin_trgm_ops);

@@ -30,3 +30,7 @@ DROP INDEX oauth_requests_organisation;
 -- FranceConnect ID tokens too (the hashes stay, signed).
 ALTER TABLE usagers ADD COLUMN erased_at TIMESTAMP;
 CREATE INDEX usagers_last_identified ON usagers (last_identified_at) WHERE erased_at IS NULL;
+
+-- Usager search by any part of any name (issue 14): keys without
+-- apostrophes, hyphens as spaces (usager.SearchKey); SQLite scans.
+UPDATE usagers SET search_key = trim(replace(replace(replace(replace(search_key, '''', ''), '’', ''), '-', ' '), '  ', ' '));
