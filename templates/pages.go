@@ -58,6 +58,10 @@ type AidantHomePage struct {
 	HabilitatedUntil string
 	Procedures       []ProcedureView
 	Notice           string
+	// IsManager offers the manager space; IsAidant says whether the
+	// person holds the aidant role here (a manager may not).
+	IsManager bool
+	IsAidant  bool
 }
 
 func (*AidantHomePage) Template() string { return "aidant_home.html" }

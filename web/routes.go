@@ -34,6 +34,14 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("GET "+PathAidantHome, s.handleAidantHome)
 	s.pages.HandleFunc("POST "+PathSwitchOrganisation, s.handleSwitchOrganisation)
 
+	// The manager space (manager.go's table), and the invitation link an
+	// invited person opens.
+	for _, rt := range s.managerRoutes() {
+		s.pages.HandleFunc(rt.pattern, rt.handler)
+	}
+	s.pages.HandleFunc("GET "+PathInvitation("{token}"), s.handleInvitationPage)
+	s.pages.HandleFunc("POST "+PathInvitation("{token}"), s.handleInvitationAccept)
+
 	// Mandates: creation (procedures and duration → FranceConnect →
 	// recap and signature), list, detail, renewal, revocation,
 	// attestations; the public verification of a signature.
