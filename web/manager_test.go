@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -157,6 +158,46 @@ func TestManagerSettingsPage(t *testing.T) {
 		}
 		if _, body := e.follow(mc, PathManager); !strings.Contains(body, "Nouveau nom") {
 			t.Error("dashboard does not show the new name")
+		}
+	})
+}
+
+// A card imported by the operator, linked by the manager once the aidant
+// typed a code from it, signs the aidant in; its codes are single-use.
+func TestCardLinkAndSignIn(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		const seed = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+		serial := "W-" + strings.ReplaceAll(time.Now().Format("150405.000000000"), ".", "")
+		if _, err := e.srv.directory.ImportCards(context.Background(), account.Operator, []account.CardImport{{Serial: serial, Seed: seed}}); err != nil {
+			t.Fatal(err)
+		}
+		org, aidant := e.orgAndAidant(false)
+		manager := e.addAccount(org.ID, account.RoleManager)
+		mc := e.signInAidant(manager)
+		tok := e.pageToken(mc, PathManagerAidant(aidant.Account.ID))
+		resp, body := e.post(mc, PathManagerCardLink(aidant.Account.ID), url.Values{"csrf_token": {tok}, "serial": {serial}, "code": {"000000"}})
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `value="`+serial+`"`) {
+			t.Fatalf("wrong card code = %d", resp.StatusCode)
+		}
+		resp, _ = e.post(mc, PathManagerCardLink(aidant.Account.ID), url.Values{"csrf_token": {tok}, "serial": {serial}, "code": {e.totp(seed)}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("link = %d", resp.StatusCode)
+		}
+		if _, page := e.follow(mc, PathManagerAidant(aidant.Account.ID)); !strings.Contains(page, serial) {
+			t.Error("the member page does not show the card")
+		}
+		e.clock.Advance(30 * time.Second)
+		code := e.totp(seed)
+		c := e.newClient()
+		form := url.Values{"csrf_token": {e.pageToken(c, PathSignIn)}, "email": {aidant.Account.Email}, "password": {"correct horse battery"}, "code": {code}}
+		if resp, _ := e.post(c, PathSignIn, form); resp.StatusCode != http.StatusSeeOther || e.whoami(c) != aidant.Account.ID {
+			t.Fatalf("sign-in with the card = %d", resp.StatusCode)
+		}
+		c2 := e.newClient()
+		form.Set("csrf_token", e.pageToken(c2, PathSignIn))
+		if resp, _ := e.post(c2, PathSignIn, form); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("card code replayed = %d, want 401", resp.StatusCode)
 		}
 	})
 }

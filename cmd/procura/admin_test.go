@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -261,6 +263,34 @@ func TestAdminClients(t *testing.T) {
 		}
 		if r := runCLI(t, env, "", "admin", "client", "list"); !strings.Contains(r.stdout, "disabled") {
 			t.Errorf("list after disable = %+v", r)
+		}
+	})
+}
+
+func TestAdminImportsTOTPCards(t *testing.T) {
+	eachStore(t, func(t *testing.T, env map[string]string) {
+		file := filepath.Join(t.TempDir(), "cards.csv")
+		serial := "CLI-" + freshSIRET(t)
+		if err := os.WriteFile(file, []byte("serial,seed\n"+serial+",JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		before := count(t, env, "totp_cards")
+		if r := runCLI(t, env, "", "admin", "totp-cards", "import", file); r.code != 0 || !strings.Contains(r.stdout, "1 TOTP cards imported") {
+			t.Fatalf("import = %+v", r)
+		}
+		if n := count(t, env, "totp_cards"); n != before+1 {
+			t.Errorf("%d cards, want %d", n, before+1)
+		}
+		if r := runCLI(t, env, "", "admin", "totp-cards", "import", file); r.code != 1 || !strings.Contains(r.stderr, "déjà importée") {
+			t.Errorf("import twice = %+v", r)
+		}
+		bad := filepath.Join(t.TempDir(), "bad.csv")
+		os.WriteFile(bad, []byte("X-1,not base32!\n"), 0o600)
+		if r := runCLI(t, env, "", "admin", "totp-cards", "import", bad); r.code != 1 || !strings.Contains(r.stderr, "Ligne 1") {
+			t.Errorf("bad file = %+v", r)
+		}
+		if r := runCLI(t, env, "", "admin", "totp-cards", "import"); r.code != 2 {
+			t.Errorf("no file = %+v", r)
 		}
 	})
 }
