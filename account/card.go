@@ -246,3 +246,71 @@ func (d *Directory) dropSecondFactor(ctx context.Context, m Manager, accountID s
 	}
 	return d.record(ctx, m.actor(), action, accountID, m.OrganisationID, map[string]string{"sessions_ended": fmt.Sprint(ended)})
 }
+
+// EnrolCard is CompleteEnrolment with a TOTP card instead of an app: an
+// account without a second factor (after its invitation, or a reset)
+// claims an unlinked card by its serial and a code it shows now. The card
+// is linked, the account signed in to s, both recorded, in one
+// transaction.
+func (d *Directory) EnrolCard(ctx context.Context, accountID, serial, code string, s Session) (Account, error) {
+	serial = strings.TrimSpace(serial)
+	if err := checkSerial(serial); err != nil {
+		return Account{}, err
+	}
+	a, err := d.Account(ctx, accountID)
+	if err != nil {
+		return Account{}, err
+	}
+	if a.HasTOTP || !a.Active {
+		return Account{}, conflict("Ce compte a déjà un code à usage unique, ou il est désactivé.")
+	}
+	var c cardRow
+	if err := d.db.Conn(ctx).Where("serial = ? AND account_id IS NULL", serial).Take(&c).Error; err != nil {
+		if db.NotFound(err) == db.ErrNotFound {
+			return Account{}, ErrCardNotFound
+		}
+		return Account{}, fmt.Errorf("account: card: %w", err)
+	}
+	secret, err := d.totpSeal.Open(c.Seed, cardContext(c.ID))
+	if err != nil {
+		return Account{}, fmt.Errorf("account: open card seed %s: %w", c.ID, err)
+	}
+	step, ok := matchTOTP(string(secret), code, d.now())
+	if !ok || step <= c.LastStep {
+		return Account{}, ErrEnrolmentCode
+	}
+	ms, err := d.Memberships(ctx, accountID)
+	if err != nil {
+		return Account{}, err
+	}
+	now := d.now().UTC()
+	err = d.db.InTx(ctx, func(ctx context.Context) error {
+		conn := d.db.Conn(ctx)
+		res := conn.Model(&cardRow{}).Where("id = ? AND account_id IS NULL AND last_step < ?", c.ID, step).
+			Updates(map[string]any{"account_id": accountID, "last_step": step, "linked_at": now})
+		if res.Error != nil {
+			return fmt.Errorf("account: link card: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrEnrolmentCode
+		}
+		res = conn.Model(&accountRow{}).Where("id = ? AND totp_secret IS NULL AND active", accountID).Updates(map[string]any{
+			"totp_secret": d.totpSeal.Seal(secret, []byte(accountID)), "totp_last_step": step, "updated_at": now,
+		})
+		if res.Error != nil {
+			return fmt.Errorf("account: card seed: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return conflict("Ce compte a déjà un code à usage unique, ou il est désactivé.")
+		}
+		actor := Actor{Kind: actorKind(ms, firstOrganisation(ms)), ID: accountID}
+		if err := d.record(ctx, actor, audit.ActionTOTPEnrolled, accountID, "", map[string]string{"device": "card", "card": c.ID}); err != nil {
+			return err
+		}
+		return d.beginSession(ctx, accountID, ms, "password+totp_card_enrolment", s)
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	return d.Account(ctx, accountID)
+}

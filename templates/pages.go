@@ -41,6 +41,10 @@ type EnrolPage struct {
 	QRCode template.URL
 	Secret string
 	Error  string
+	// Serial and CardError are the TOTP card form's typed serial and
+	// refusal.
+	Serial    string
+	CardError string
 }
 
 func (*EnrolPage) Template() string { return "enrol.html" }

@@ -201,3 +201,47 @@ func TestCardLinkAndSignIn(t *testing.T) {
 		}
 	})
 }
+
+// An invited person without a smartphone enrols a TOTP card instead of
+// an app, then signs in with the card's codes.
+func TestInvitationWithCard(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d)
+		const seed = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"
+		serial := "E-" + strings.ReplaceAll(time.Now().Format("150405.000000000"), ".", "")
+		if _, err := e.srv.directory.ImportCards(context.Background(), account.Operator, []account.CardImport{{Serial: serial, Seed: seed}}); err != nil {
+			t.Fatal(err)
+		}
+		org, _ := e.orgAndAidant(true)
+		manager := e.addAccount(org.ID, account.RoleManager)
+		issued, err := e.srv.directory.Invite(context.Background(), account.Manager{AccountID: manager.Account.ID, OrganisationID: org.ID},
+			account.NewInvitation{Email: "carte@example.fr", GivenName: "Paul", FamilyName: "Carte", Roles: []account.Role{account.RoleAidant}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := e.newClient()
+		ptok := e.pageToken(p, PathInvitation(issued.Token))
+		resp, _ := e.post(p, PathInvitation(issued.Token), url.Values{"csrf_token": {ptok}, "password": {"correct horse battery"}, "confirm": {"correct horse battery"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("accept = %d", resp.StatusCode)
+		}
+		tok := e.pageToken(p, PathEnrol)
+		resp, body := e.post(p, PathEnrolCard, url.Values{"csrf_token": {tok}, "serial": {serial}, "code": {"000000"}})
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `value="`+serial+`"`) || !strings.Contains(body, "ne correspond pas") {
+			t.Fatalf("wrong card code = %d", resp.StatusCode)
+		}
+		resp, _ = e.post(p, PathEnrolCard, url.Values{"csrf_token": {tok}, "serial": {serial}, "code": {e.totp(seed)}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("card enrolment = %d", resp.StatusCode)
+		}
+		if e.whoami(p) != issued.Account.ID {
+			t.Error("not signed in after the card enrolment")
+		}
+		e.clock.Advance(30 * time.Second)
+		c := e.newClient()
+		form := url.Values{"csrf_token": {e.pageToken(c, PathSignIn)}, "email": {"carte@example.fr"}, "password": {"correct horse battery"}, "code": {e.totp(seed)}}
+		if resp, _ := e.post(c, PathSignIn, form); resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("sign-in with the card = %d", resp.StatusCode)
+		}
+	})
+}

@@ -15,6 +15,7 @@ const (
 	// Aidants and managers.
 	PathSignIn             = "/connexion"
 	PathEnrol              = "/connexion/totp"
+	PathEnrolCard          = "/connexion/totp/carte"
 	PathAidantHome         = "/aidant"
 	PathSwitchOrganisation = "/aidant/organisation"
 	PathMandateNew         = "/aidant/mandats/nouveau"

@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("POST "+PathSignIn, s.handleSignIn)
 	s.pages.HandleFunc("GET "+PathEnrol, s.handleEnrolPage)
 	s.pages.HandleFunc("POST "+PathEnrol, s.handleEnrol)
+	s.pages.HandleFunc("POST "+PathEnrolCard, s.handleEnrolCard)
 	s.pages.HandleFunc("GET "+PathAidantHome, s.handleAidantHome)
 	s.pages.HandleFunc("POST "+PathSwitchOrganisation, s.handleSwitchOrganisation)
 
