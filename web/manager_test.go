@@ -91,11 +91,14 @@ func TestInvitationJourney(t *testing.T) {
 		}
 
 		// An expired link says so.
-		resp, body = e.post(mc, PathManagerInvitations, url.Values{"csrf_token": {tok}, "email": {"tard@example.fr"},
+		_, body = e.post(mc, PathManagerInvitations, url.Values{"csrf_token": {tok}, "email": {"tard@example.fr"},
 			"given_name": {"Léa"}, "family_name": {"Tard"}, "role": {"aidant"}})
-		late := invitationLink.FindStringSubmatch(body)[1]
+		late := invitationLink.FindStringSubmatch(body)
+		if late == nil {
+			t.Fatal("no second invitation link")
+		}
 		e.clock.Advance(account.InvitationTTL + time.Minute)
-		if resp, body := e.do(e.newClient(), http.MethodGet, late, nil, nil); resp.StatusCode != http.StatusGone || !strings.Contains(body, "a expiré") {
+		if resp, body := e.do(e.newClient(), http.MethodGet, late[1], nil, nil); resp.StatusCode != http.StatusGone || !strings.Contains(body, "a expiré") {
 			t.Errorf("expired link = %d", resp.StatusCode)
 		}
 		if resp, _ := e.do(e.newClient(), http.MethodGet, "/invitation/nimporte-quoi-mais-assez-long", nil, nil); resp.StatusCode != http.StatusNotFound {
