@@ -214,6 +214,9 @@ func (d *Directory) AddExistingMember(ctx context.Context, m Manager, email stri
 	if err != nil {
 		return Account{}, problemNotFound("Aucun compte Procura n'a cette adresse électronique : invitez plutôt cette personne.")
 	}
+	if a.Pending {
+		return Account{}, conflict("Ce compte n'a pas encore accepté son invitation : il pourra être ajouté ensuite.")
+	}
 	if ts, err := d.team(ctx, m.OrganisationID, a.ID); err != nil {
 		return Account{}, err
 	} else if len(ts) > 0 {

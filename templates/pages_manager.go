@@ -18,6 +18,9 @@ type ManagerDashboardPage struct {
 	Nav                                                       ManagerNav
 	Active, Expiring, NotHabilitated, Deactivated, Invited    int
 	MandatesActive, MandatesExpiring, DelegatedLoginsThisWeek int64
+	// CanListMandates links the mandate figures to the aidants' list of
+	// usagers, which only an aidant of the organisation may open.
+	CanListMandates bool
 }
 
 func (*ManagerDashboardPage) Template() string { return "manager_dashboard.html" }

@@ -106,6 +106,7 @@ func (s *Server) handleManagerDashboard(w http.ResponseWriter, r *http.Request) 
 		Layout: templates.Layout{Title: "Tableau de bord"}, Nav: s.nav(mc, "tableau"),
 		Active: team.Active, Expiring: team.Expiring, NotHabilitated: team.NotHabilitated, Deactivated: team.Deactivated,
 		Invited: team.Invited, MandatesActive: mandates.Active, MandatesExpiring: mandates.Expiring, DelegatedLoginsThisWeek: logins,
+		CanListMandates: mc.Current.Has(account.RoleAidant),
 	})
 }
 
