@@ -316,6 +316,10 @@ func (d *Directory) AcceptInvitation(ctx context.Context, token, password, confi
 	if err := d.argon2(ctx, func() { hash = hashPassword(password) }); err != nil {
 		return Account{}, err
 	}
+	ms, err := d.Memberships(ctx, r.AccountID)
+	if err != nil {
+		return Account{}, err
+	}
 	now := d.now().UTC()
 	err = d.db.InTx(ctx, func(ctx context.Context) error {
 		conn := d.db.Conn(ctx)
@@ -330,7 +334,7 @@ func (d *Directory) AcceptInvitation(ctx context.Context, token, password, confi
 			Updates(map[string]any{"password_hash": hash, "updated_at": now}).Error; err != nil {
 			return fmt.Errorf("account: set password: %w", err)
 		}
-		actor := Actor{Kind: audit.ActorAidant, ID: r.AccountID}
+		actor := Actor{Kind: actorKind(ms, r.OrganisationID), ID: r.AccountID}
 		return d.record(ctx, actor, audit.ActionInvitationAccepted, r.AccountID, r.OrganisationID, map[string]string{"invitation": r.ID})
 	})
 	if err != nil {
