@@ -65,7 +65,7 @@ func (e *env) createMandate(c *http.Client, a account.Created, identity string, 
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), e.fcServer.URL) {
 		e.t.Fatalf("step 1 = %d %s", resp.StatusCode, body)
 	}
-	resp, body = e.follow(c, resp.Header.Get("Location"))
+	_, body = e.follow(c, resp.Header.Get("Location"))
 	action := e.fcServer.URL + strings.TrimPrefix(htmlUnescape(formAction.FindStringSubmatch(body)[1]), e.fcServer.URL)
 	req, _ := http.NewRequest(http.MethodPost, action, strings.NewReader(url.Values{"identity": {identity}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

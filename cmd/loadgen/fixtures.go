@@ -264,7 +264,7 @@ func (g *generator) createMandate(ctx context.Context, a *aidant, nth int, procs
 		return fmt.Errorf("mandate form: %w", err)
 	}
 	form := url.Values{"csrf_token": {match(csrfInput, body)}, "duration": {"365"}, "procedures": procs}
-	resp, body, err := g.post(ctx, a.client, "/aidant/mandats/nouveau", form, http.StatusSeeOther)
+	resp, _, err := g.post(ctx, a.client, "/aidant/mandats/nouveau", form, http.StatusSeeOther)
 	if err != nil {
 		return fmt.Errorf("mandate step 1: %w", err)
 	}
