@@ -268,3 +268,33 @@ func TestUpdateOrganisation(t *testing.T) {
 		}
 	})
 }
+
+// Two managers removing each other at once: the organisation lock lets
+// one through, and the other then finds itself the last manager.
+func TestLastManagerRuleUnderConcurrency(t *testing.T) {
+	d := dbtest.Postgres(t)
+	f := newFixture(t, d)
+	ctx := context.Background()
+	a, ma := f.newManager(t, f.org.ID)
+	b, mb := f.newManager(t, f.org.ID)
+	errs := make(chan error, 2)
+	go func() { errs <- f.dir.RemoveMember(ctx, ma, b.Account.ID) }()
+	go func() { errs <- f.dir.RemoveMember(ctx, mb, a.Account.ID) }()
+	var ok, last int
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case errors.Is(err, account.ErrLastManager), errors.Is(err, account.ErrNotManager), errors.Is(err, account.ErrAccountNotFound):
+			last++
+		default:
+			t.Errorf("unexpected: %v", err)
+		}
+	}
+	if ok != 1 || last != 1 {
+		t.Errorf("%d removals went through, %d refused; want 1 and 1", ok, last)
+	}
+	if n := f.count(t, "memberships", "organisation_id = ? AND role = 'manager'", f.org.ID); n != 1 {
+		t.Errorf("%d managers left, want 1", n)
+	}
+}
