@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"procura/audit"
+	"procura/db"
 	"procura/problem"
 )
 
@@ -239,7 +240,7 @@ func (d *Directory) CountTeam(ctx context.Context, m Manager) (TeamCounts, error
 // managers (the last-manager rule), in ctx's transaction. SQLite has one
 // writer at a time already.
 func (d *Directory) lockOrganisation(ctx context.Context, organisationID string) error {
-	if d.db.Dialect != "postgres" {
+	if d.db.Dialect != db.Postgres {
 		return nil
 	}
 	if err := d.db.Conn(ctx).Exec("SELECT id FROM organisations WHERE id = ? FOR UPDATE", organisationID).Error; err != nil {

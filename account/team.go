@@ -232,3 +232,23 @@ func (d *Directory) AddExistingMember(ctx context.Context, m Manager, email stri
 	})
 	return a, err
 }
+
+// Habilitate records, for the operator (bootstrap, `procura admin aidant
+// habilitate`), that an account is habilitated until until; managers use
+// RecordHabilitation.
+func (d *Directory) Habilitate(ctx context.Context, actor Actor, accountID string, until time.Time) error {
+	if !until.After(d.now()) {
+		return invalid("La fin de l'habilitation doit être dans le futur.")
+	}
+	return d.db.InTx(ctx, func(ctx context.Context) error {
+		if _, err := d.Account(ctx, accountID); err != nil {
+			return err
+		}
+		err := d.db.Conn(ctx).Model(&accountRow{}).Where("id = ?", accountID).
+			Updates(map[string]any{"habilitated_until": until.UTC(), "updated_at": d.now().UTC()}).Error
+		if err != nil {
+			return fmt.Errorf("account: habilitation: %w", err)
+		}
+		return d.record(ctx, actor, audit.ActionHabilitationRecorded, accountID, "", map[string]string{"until": until.UTC().Format("2006-01-02")})
+	})
+}

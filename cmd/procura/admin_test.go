@@ -113,6 +113,13 @@ func TestAdminCreatesOrganisationAndAidant(t *testing.T) {
 		if r.code != 0 || strings.Contains(r.stdout, "initial password") || !strings.Contains(r.stdout, "first sign-in") {
 			t.Fatalf("aidant create --password-stdin = %+v", r)
 		}
+		r = runCLI(t, env, "", "admin", "aidant", "habilitate", "--email", "stdin-"+siret+"@example.fr", "--until", "2099-01-31")
+		if r.code != 0 || !strings.Contains(r.stdout, "habilitated until 2099-01-31") {
+			t.Fatalf("habilitate = %+v", r)
+		}
+		if r := runCLI(t, env, "", "admin", "aidant", "habilitate", "--email", "stdin-"+siret+"@example.fr", "--until", "2001-01-31"); r.code != 1 {
+			t.Errorf("habilitate in the past = %+v", r)
+		}
 		r = runCLI(t, env, "", "admin", "aidant", "deactivate", "--email", "stdin-"+siret+"@example.fr")
 		if r.code != 0 || !strings.Contains(r.stdout, "deactivated") {
 			t.Fatalf("deactivate = %+v", r)
