@@ -13,6 +13,7 @@ import (
 	"procura/audit"
 	"procura/db"
 	"procura/problem"
+	"procura/usager"
 )
 
 // Manager is an account acting as manager (responsable de structure) of
@@ -92,7 +93,7 @@ func (t TeamMember) Status(now time.Time) string {
 }
 
 // TeamFilter narrows the team list: Query matches a part of the name or of
-// the email (case-insensitive); Status one of TeamMember.Status's words.
+// the email (case and accents ignored); Status one of TeamMember.Status's words.
 type TeamFilter struct {
 	Query  string
 	Status string
@@ -108,11 +109,12 @@ func (d *Directory) Team(ctx context.Context, m Manager, f TeamFilter) ([]TeamMe
 	if err != nil {
 		return nil, err
 	}
-	q := strings.ToLower(strings.TrimSpace(f.Query))
+	// The same folding as the usagers' search (accents, case, apostrophes).
+	q := usager.SearchKey(f.Query)
 	now := d.now()
 	var out []TeamMember
 	for _, t := range all {
-		if q != "" && !strings.Contains(strings.ToLower(t.Name()+" "+t.FamilyName+" "+t.GivenName+" "+t.Email), q) {
+		if q != "" && !strings.Contains(usager.SearchKey(t.Name()+" "+t.FamilyName+" "+t.GivenName+" "+t.Email), q) {
 			continue
 		}
 		if f.Status != "" && t.Status(now) != f.Status {

@@ -231,7 +231,7 @@ func TestMultiOrganisationMembers(t *testing.T) {
 		if _, err := f.dir.AddExistingMember(ctx, m2, a.Account.Email, []account.Role{account.RoleAidant}); problem.CodeOf(err) != problem.Conflict {
 			t.Errorf("added twice: %v", err)
 		}
-		team, err := f.dir.Team(ctx, m2, account.TeamFilter{Query: "arcy"})
+		team, err := f.dir.Team(ctx, m2, account.TeamFilter{Query: "elodie d’ARCY"})
 		if err != nil || len(team) != 1 || team[0].ID != a.Account.ID {
 			t.Fatalf("team search: %v %v", team, err)
 		}

@@ -248,3 +248,33 @@ func TestInvitationWithCard(t *testing.T) {
 		}
 	})
 }
+
+// A manager who is not an aidant is told why where they try to act for a
+// usager.
+func TestManagerNotAidantIsToldWhy(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t))
+	org, _ := e.orgAndAidant(true)
+	mc := e.signInAidant(e.addAccount(org.ID, account.RoleManager))
+	resp, body := e.follow(mc, PathMandateNew)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "pas habilité comme aidant") {
+		t.Errorf("new mandate as a manager = %d", resp.StatusCode)
+	}
+	if _, home := e.follow(mc, PathAidantHome); !strings.Contains(home, "sans rôle d&#39;aidant") && !strings.Contains(home, "sans rôle d'aidant") {
+		t.Error("the home does not say why")
+	}
+}
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2026-03-01", "01/03/2026", "31/02/2026", "", "2026-13-01", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := parseDate(s)
+		if err == nil && d.IsZero() {
+			t.Errorf("parseDate(%q) = zero time, no error", s)
+		}
+		if _, err := parseMonths(s); err != nil && err != errMonths {
+			t.Errorf("parseMonths(%q): %v", s, err)
+		}
+	})
+}
