@@ -34,7 +34,12 @@ type Account struct {
 	// HabilitatedUntil is the end of the aidant's habilitation; nil when the
 	// account was never habilitated.
 	HabilitatedUntil *time.Time
-	CreatedAt        time.Time
+	// TrainedOn is when the aidant was trained, as the manager recorded it.
+	TrainedOn *time.Time
+	// Pending is an invited account whose invitation is not accepted yet:
+	// it has no password and cannot sign in.
+	Pending   bool
+	CreatedAt time.Time
 }
 
 // Name is how the account is shown.
@@ -55,6 +60,7 @@ type accountRow struct {
 	TOTPLastStep     int64  `gorm:"column:totp_last_step"`
 	Active           bool
 	HabilitatedUntil *time.Time
+	TrainedOn        *time.Time
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -63,7 +69,8 @@ func (accountRow) TableName() string { return "accounts" }
 
 func (r accountRow) account() Account {
 	return Account{ID: r.ID, Email: r.Email, GivenName: r.GivenName, FamilyName: r.FamilyName, Active: r.Active,
-		HasTOTP: len(r.TOTPSecret) > 0, HabilitatedUntil: r.HabilitatedUntil, CreatedAt: r.CreatedAt}
+		HasTOTP: len(r.TOTPSecret) > 0, HabilitatedUntil: r.HabilitatedUntil, TrainedOn: r.TrainedOn,
+		Pending: r.PasswordHash == "", CreatedAt: r.CreatedAt}
 }
 
 type membershipRow struct {
@@ -354,15 +361,16 @@ func (d *Directory) SwitchOrganisation(ctx context.Context, accountID, fromOrg, 
 // Deactivate stops an account: it can no longer sign in, and its sessions
 // end at once (through Sessions, in the same transaction).
 func (d *Directory) Deactivate(ctx context.Context, actor Actor, accountID string) error {
-	return d.setActive(ctx, actor, accountID, false)
+	return d.setActive(ctx, actor, accountID, "", false)
 }
 
 // Reactivate lets a deactivated account sign in again.
 func (d *Directory) Reactivate(ctx context.Context, actor Actor, accountID string) error {
-	return d.setActive(ctx, actor, accountID, true)
+	return d.setActive(ctx, actor, accountID, "", true)
 }
 
-func (d *Directory) setActive(ctx context.Context, actor Actor, accountID string, active bool) error {
+// setActive records the act for organisationID ("" for the operator's).
+func (d *Directory) setActive(ctx context.Context, actor Actor, accountID, organisationID string, active bool) error {
 	return d.db.InTx(ctx, func(ctx context.Context) error {
 		a, err := d.Account(ctx, accountID)
 		if err != nil {
@@ -386,7 +394,7 @@ func (d *Directory) setActive(ctx context.Context, actor Actor, accountID string
 			}
 			details["sessions_ended"] = fmt.Sprint(ended)
 		}
-		return d.record(ctx, actor, action, accountID, "", details)
+		return d.record(ctx, actor, action, accountID, organisationID, details)
 	})
 }
 

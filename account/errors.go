@@ -47,3 +47,7 @@ func invalid(message string) error {
 func conflict(message string) error {
 	return problem.New(problem.Conflict, message)
 }
+
+func problemNotFound(message string) error {
+	return problem.New(problem.NotFound, message)
+}

@@ -66,7 +66,7 @@ func (d *Directory) SignIn(ctx context.Context, c Credentials, s Session) (Accou
 		known = err == nil
 	}
 	hash := row.PasswordHash
-	if !known {
+	if !known || hash == "" {
 		hash = dummyHash()
 	}
 	var passwordOK bool
@@ -80,6 +80,9 @@ func (d *Directory) SignIn(ctx context.Context, c Credentials, s Session) (Accou
 	switch {
 	case !known:
 		return Account{}, d.failSignIn(ctx, Actor{Kind: audit.ActorAnonymous}, ek, ik, "unknown_account", ErrBadCredentials, now)
+	case row.PasswordHash == "":
+		// Invited, invitation not accepted: no password to match yet.
+		return Account{}, d.failSignIn(ctx, Actor{Kind: audit.ActorAidant, ID: row.ID}, ek, ik, "invitation_pending", ErrBadCredentials, now)
 	case !passwordOK:
 		return Account{}, d.failSignIn(ctx, Actor{Kind: audit.ActorAidant, ID: row.ID}, ek, ik, "password", ErrBadCredentials, now)
 	case !row.Active:

@@ -60,6 +60,23 @@ const (
 	ActionTokenRevoked             Action = "token.revoked"
 )
 
+// Acts of managers on their organisation's team and settings (issue 10);
+// the account acted upon is in Details["account"].
+const (
+	ActionMembershipRemoved    Action = "account.membership_removed"
+	ActionHabilitationRecorded Action = "account.habilitation_recorded"
+	ActionHabilitationEnded    Action = "account.habilitation_ended"
+	ActionInvitationCreated    Action = "invitation.created"
+	ActionInvitationRenewed    Action = "invitation.renewed"
+	ActionInvitationCancelled  Action = "invitation.cancelled"
+	ActionInvitationAccepted   Action = "invitation.accepted"
+	ActionTOTPReset            Action = "aidant.totp_reset"
+	ActionTOTPCardImported     Action = "totp_card.imported"
+	ActionTOTPCardLinked       Action = "totp_card.linked"
+	ActionTOTPCardUnlinked     Action = "totp_card.unlinked"
+	ActionOrganisationUpdated  Action = "organisation.updated"
+)
+
 // ActorKind says who acted.
 type ActorKind string
 

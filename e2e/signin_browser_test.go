@@ -42,3 +42,13 @@ func TestBrowserDelegatedLoginAtDemoService(t *testing.T) {
 		"TOTP_SEED="+app.DemoAidantTOTPSeed,
 	)
 }
+
+func TestBrowserManagerInvitesAnAidant(t *testing.T) {
+	base := procuraDev(t)
+	runBrowser(t, "manager.mjs",
+		"BASE_URL="+base,
+		"MANAGER_EMAIL="+app.DemoManagerEmail,
+		"PASSWORD="+app.DemoPassword,
+		"MANAGER_TOTP_SEED="+app.DemoManagerTOTPSeed,
+	)
+}

@@ -120,7 +120,7 @@ type Renewal struct {
 // mandate's permissions. The identification evidence is the renewed
 // mandate's.
 func (r *Registry) Renew(ctx context.Context, in Renewal) (Mandate, error) {
-	old, err := r.Get(ctx, in.OrganisationID, in.MandateID)
+	old, err := r.Find(ctx, Actor{Kind: audit.ActorAidant, ID: in.AidantID}, in.OrganisationID, in.MandateID)
 	if err != nil {
 		return Mandate{}, err
 	}

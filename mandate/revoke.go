@@ -37,7 +37,7 @@ func (r *Registry) RevokePermission(ctx context.Context, by Actor, scope Scope, 
 		}
 		return r.revoke(ctx, by, m, out)
 	})
-	return out, err
+	return out, r.refusedOutside(ctx, by, scope, mandateID, err)
 }
 
 // RevokeMandate ends a whole mandate in scope at once: every permission
@@ -80,7 +80,7 @@ func (r *Registry) RevokeMandate(ctx context.Context, by Actor, scope Scope, man
 		out, err = r.get(ctx, scope, mandateID)
 		return err
 	})
-	return out, err
+	return out, r.refusedOutside(ctx, by, scope, mandateID, err)
 }
 
 // revoke ends a current permission as revoked, with its tokens and entry.

@@ -41,6 +41,10 @@ type EnrolPage struct {
 	QRCode template.URL
 	Secret string
 	Error  string
+	// Serial and CardError are the TOTP card form's typed serial and
+	// refusal.
+	Serial    string
+	CardError string
 }
 
 func (*EnrolPage) Template() string { return "enrol.html" }
@@ -58,6 +62,10 @@ type AidantHomePage struct {
 	HabilitatedUntil string
 	Procedures       []ProcedureView
 	Notice           string
+	// IsManager offers the manager space; IsAidant says whether the
+	// person holds the aidant role here (a manager may not).
+	IsManager bool
+	IsAidant  bool
 }
 
 func (*AidantHomePage) Template() string { return "aidant_home.html" }

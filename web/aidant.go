@@ -76,6 +76,8 @@ func (s *Server) handleAidantHome(w http.ResponseWriter, r *http.Request) {
 		GivenName:    c.Account.GivenName,
 		Organisation: organisationView(c.Current.Organisation),
 		Habilitated:  c.Current.Has(account.RoleAidant) && c.Account.Habilitated(s.now()),
+		IsManager:    c.Current.Has(account.RoleManager),
+		IsAidant:     c.Current.Has(account.RoleAidant),
 	}
 	if c.Account.HabilitatedUntil != nil {
 		page.HabilitatedUntil = c.Account.HabilitatedUntil.In(paris()).Format("02/01/2006")

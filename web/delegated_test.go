@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"procura/account"
 	"procura/authz"
 	"procura/db"
 	"procura/db/dbtest"
@@ -195,5 +196,22 @@ func TestOIDCLogoutWithoutHintAsksToConfirm(t *testing.T) {
 	}
 	if resp, _ := e.follow(e.newClient(), "/oidc/logout?post_logout_redirect_uri=https://evil.example/"); resp.Header.Get("Location") != "" {
 		t.Errorf("unregistered post-logout URI redirected to %s", resp.Header.Get("Location"))
+	}
+}
+
+// A manager who is not an aidant is told why they cannot act for anyone,
+// not that no usager has a mandate.
+func TestDelegatedLoginTellsAManagerWhy(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t))
+	org, aidant := e.orgAndAidant(true)
+	manager := e.addAccount(org.ID, account.RoleManager)
+	service := e.newService("social")
+	e.createMandate(e.signInAidant(aidant), aidant, "jean-luc-darcy", "social")
+	c := e.signInAidant(manager)
+	e.follow(c, authorizePath(service, nil))
+	resp, body := e.follow(c, "/oidc/choix")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "habilité") || strings.Contains(body, "Aucun usager") ||
+		strings.Contains(body, `name="permission_id"`) {
+		t.Errorf("choice of a manager who is not an aidant = %d %s", resp.StatusCode, body)
 	}
 }

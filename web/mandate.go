@@ -82,14 +82,15 @@ type mandatePage struct {
 }
 
 // loadMandate loads the aidant caller and the mandate named in the path
-// (scoped to their organisation: any other id is not found), or answers
+// (scoped to their organisation: any other id is not found, and another
+// organisation's is audited), or answers
 // and returns ok=false.
 func (s *Server) loadMandate(w http.ResponseWriter, r *http.Request, id string) (mandatePage, bool) {
 	c, ok := s.requireAidant(w, r)
 	if !ok {
 		return mandatePage{}, false
 	}
-	m, err := s.mandates.Get(r.Context(), c.Current.Organisation.ID, id)
+	m, err := s.mandates.Find(r.Context(), mandate.Actor{Kind: audit.ActorAidant, ID: c.Account.ID}, c.Current.Organisation.ID, id)
 	if err != nil {
 		s.serveError(w, r, err)
 		return mandatePage{}, false

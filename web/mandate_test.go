@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -148,6 +149,7 @@ func TestMandateRoutesAreScopedToTheOrganisation(t *testing.T) {
 		c := e.signInAidant(stranger)
 		tok := e.pageToken(c, "/aidant/usagers")
 		before := e.state()
+		crossBefore := e.crossAttempts(stranger.Account.ID)
 		for _, tt := range []struct{ method, path string }{
 			{"GET", "/aidant/mandats/" + id},
 			{"GET", "/aidant/mandats/" + id + "/revoquer"},
@@ -172,10 +174,25 @@ func TestMandateRoutesAreScopedToTheOrganisation(t *testing.T) {
 		if _, list := e.follow(c, "/aidant/usagers"); strings.Contains(list, "Élodie") {
 			t.Error("another organisation's usager is listed")
 		}
-		if after := e.state(); after != before {
+		// Every forged id of the other organisation's mandate (8 of the 9
+		// requests; not the malformed one) is recorded, and nothing else.
+		crossAfter := e.crossAttempts(stranger.Account.ID)
+		if crossAfter-crossBefore != 8 {
+			t.Errorf("%d cross-organisation entries, want 8", crossAfter-crossBefore)
+		}
+		if after, want := e.state(), strings.Replace(before, fmt.Sprintf("audit_entries=%d", e.auditCount()-(crossAfter-crossBefore)),
+			fmt.Sprintf("audit_entries=%d", e.auditCount()), 1); after != want {
 			t.Errorf("state changed: %s → %s", before, after)
 		}
 	})
+}
+
+// auditCount counts the journal's entries.
+func (e *env) auditCount() int64 {
+	e.t.Helper()
+	var n int64
+	e.db.Conn(context.Background()).Raw("SELECT COUNT(*) FROM audit_entries").Scan(&n)
+	return n
 }
 
 func TestMandateCreationRefusesBadInput(t *testing.T) {

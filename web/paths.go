@@ -15,6 +15,7 @@ const (
 	// Aidants and managers.
 	PathSignIn             = "/connexion"
 	PathEnrol              = "/connexion/totp"
+	PathEnrolCard          = "/connexion/totp/carte"
 	PathAidantHome         = "/aidant"
 	PathSwitchOrganisation = "/aidant/organisation"
 	PathMandateNew         = "/aidant/mandats/nouveau"
@@ -46,3 +47,39 @@ func PathMandateAttestation(id string) string    { return PathMandate(id) + "/at
 func PathRevocationAttestation(id string) string { return PathMandate(id) + "/revocation.pdf" }
 func PathVerifyMandate(id string) string         { return PathVerify + "/" + id }
 func PathUsagerMandateRevoke(id string) string   { return "/usager/mandats/" + id + "/revoquer" }
+
+// The manager space (responsable de structure), all under PathManager: its
+// routes are managerRoutes (manager_routes.go), which the isolation test
+// walks. An invitation's link is public: its token is the credential.
+const (
+	PathManager            = "/responsable"
+	PathManagerAidants     = PathManager + "/aidants"
+	PathManagerNewMember   = PathManager + "/aidants/nouveau"
+	PathManagerAddExisting = PathManager + "/aidants/ajouter"
+	PathManagerInvitations = PathManager + "/invitations"
+	PathManagerSettings    = PathManager + "/organisation"
+)
+
+// Pages and acts on one member of the team, and on one invitation.
+func PathManagerAidant(id string) string       { return PathManagerAidants + "/" + id }
+func PathManagerHabilitation(id string) string { return PathManagerAidant(id) + "/habilitation" }
+func PathManagerHabilitationExtend(id string) string {
+	return PathManagerAidant(id) + "/habilitation/prolonger"
+}
+func PathManagerHabilitationEnd(id string) string {
+	return PathManagerAidant(id) + "/habilitation/terminer"
+}
+func PathManagerDeactivate(id string) string { return PathManagerAidant(id) + "/desactiver" }
+func PathManagerReactivate(id string) string { return PathManagerAidant(id) + "/reactiver" }
+func PathManagerRole(id string) string       { return PathManagerAidant(id) + "/role" }
+func PathManagerRemove(id string) string     { return PathManagerAidant(id) + "/retirer" }
+func PathManagerTOTPReset(id string) string  { return PathManagerAidant(id) + "/totp/reinitialiser" }
+func PathManagerCardLink(id string) string   { return PathManagerAidant(id) + "/carte" }
+func PathManagerCardUnlink(id string) string { return PathManagerAidant(id) + "/carte/retirer" }
+func PathManagerInvitationResend(id string) string {
+	return PathManagerInvitations + "/" + id + "/renvoyer"
+}
+func PathManagerInvitationCancel(id string) string {
+	return PathManagerInvitations + "/" + id + "/annuler"
+}
+func PathInvitation(token string) string { return "/invitation/" + token }

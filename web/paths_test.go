@@ -62,7 +62,7 @@ func TestPathsMatchRoutes(t *testing.T) {
 		PathMandate("m1"), PathMandateRevoke("m1"), PathMandateRenew("m1"), PathMandateAttestation("m1"),
 		PathRevocationAttestation("m1"), PathVerify, PathVerifyMandate("m1"), PathUsagerLanding, PathUsagerSignIn,
 		PathUsagerSpace, PathUsagerSignOut, PathUsagerMandateRevoke("m1"), PathFranceConnectCallback,
-		PathFranceConnectLogout, PathChoice, PathOIDCLogoutConfirm, PathSignOut, PathSwitchOrganisation} {
+		PathFranceConnectLogout, PathChoice, PathOIDCLogoutConfirm, PathSignOut, PathSwitchOrganisation, PathEnrolCard, PathInvitation("t")} {
 		if !routed(e, path) {
 			t.Errorf("%s is no route", path)
 		}

@@ -31,8 +31,17 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("POST "+PathSignIn, s.handleSignIn)
 	s.pages.HandleFunc("GET "+PathEnrol, s.handleEnrolPage)
 	s.pages.HandleFunc("POST "+PathEnrol, s.handleEnrol)
+	s.pages.HandleFunc("POST "+PathEnrolCard, s.handleEnrolCard)
 	s.pages.HandleFunc("GET "+PathAidantHome, s.handleAidantHome)
 	s.pages.HandleFunc("POST "+PathSwitchOrganisation, s.handleSwitchOrganisation)
+
+	// The manager space (manager.go's table), and the invitation link an
+	// invited person opens.
+	for _, rt := range s.managerRoutes() {
+		s.pages.HandleFunc(rt.pattern, rt.handler)
+	}
+	s.pages.HandleFunc("GET "+PathInvitation("{token}"), s.handleInvitationPage)
+	s.pages.HandleFunc("POST "+PathInvitation("{token}"), s.handleInvitationAccept)
 
 	// Mandates: creation (procedures and duration → FranceConnect →
 	// recap and signature), list, detail, renewal, revocation,

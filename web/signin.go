@@ -155,30 +155,45 @@ func (s *Server) handleEnrolPage(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	sess, err := s.sessions.Session(r)
+	e, err := s.enrolment(w, r, accountID)
 	if err != nil {
 		s.serveError(w, r, err)
 		return
 	}
-	encoded, _ := sess.Values[keyPendingTOTP].(string)
-	sealed, _ := base64.StdEncoding.DecodeString(encoded)
-	e, err := s.directory.ReopenEnrolment(r.Context(), accountID, sealed)
-	if err != nil {
-		// None yet, or unreadable: start a fresh one.
-		if e, err = s.directory.BeginEnrolment(r.Context(), accountID); err != nil {
-			s.serveError(w, r, err)
-			return
-		}
-		sess.Values[keyPendingTOTP] = base64.StdEncoding.EncodeToString(e.Sealed)
-		if err := s.sessions.Save(r, w, sess); err != nil {
-			s.serveError(w, r, err)
-			return
-		}
-	}
 	s.renderEnrolPage(w, r, http.StatusOK, e, "")
 }
 
+// enrolment is the seed offered to the pending account: the one sealed in
+// the session, or a fresh one, then kept there.
+func (s *Server) enrolment(w http.ResponseWriter, r *http.Request, accountID string) (account.Enrolment, error) {
+	sess, err := s.sessions.Session(r)
+	if err != nil {
+		return account.Enrolment{}, err
+	}
+	encoded, _ := sess.Values[keyPendingTOTP].(string)
+	sealed, _ := base64.StdEncoding.DecodeString(encoded)
+	if e, err := s.directory.ReopenEnrolment(r.Context(), accountID, sealed); err == nil {
+		return e, nil
+	}
+	// None yet, or unreadable: start a fresh one.
+	e, err := s.directory.BeginEnrolment(r.Context(), accountID)
+	if err != nil {
+		return account.Enrolment{}, err
+	}
+	sess.Values[keyPendingTOTP] = base64.StdEncoding.EncodeToString(e.Sealed)
+	if err := s.sessions.Save(r, w, sess); err != nil {
+		return account.Enrolment{}, err
+	}
+	return e, nil
+}
+
 func (s *Server) renderEnrolPage(w http.ResponseWriter, r *http.Request, status int, e account.Enrolment, message string) {
+	s.renderEnrolPageWith(w, r, status, e, &templates.EnrolPage{Error: message})
+}
+
+// renderEnrolPageWith fills page (its messages and typed values set) with
+// the enrolment e and renders it.
+func (s *Server) renderEnrolPageWith(w http.ResponseWriter, r *http.Request, status int, e account.Enrolment, page *templates.EnrolPage) {
 	qr, err := qrDataURL(e.URI)
 	if err != nil {
 		s.serveError(w, r, err)
@@ -189,10 +204,9 @@ func (s *Server) renderEnrolPage(w http.ResponseWriter, r *http.Request, status 
 		s.serveError(w, r, err)
 		return
 	}
-	s.render(w, r, status, &templates.EnrolPage{
-		Layout: templates.Layout{Title: "Enrôlement de votre application", CSRFToken: tok},
-		QRCode: qr, Secret: e.Secret, Error: message,
-	})
+	page.Layout = templates.Layout{Title: "Enrôlement de votre application", CSRFToken: tok}
+	page.QRCode, page.Secret = qr, e.Secret
+	s.render(w, r, status, page)
 }
 
 // handleEnrol confirms the enrolment with the first code and signs in.
@@ -247,4 +261,33 @@ func qrDataURL(uri string) (template.URL, error) {
 	}
 	// The content is our own PNG, not user input: safe as a URL.
 	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), nil
+}
+
+// handleEnrolCard enrols a TOTP card (serial and a code it shows) instead
+// of an app, and signs in.
+func (s *Server) handleEnrolCard(w http.ResponseWriter, r *http.Request) {
+	form, err := parseForm(r, s.settings.MaxBodyBytes)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	accountID, err := s.pendingAccount(r)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	if _, err := s.directory.EnrolCard(r.Context(), accountID, form.Get("serial"), form.Get("code"), s.sessions.of(w, r)); err != nil {
+		if problem.CodeOf(err) != problem.Invalid {
+			s.serveError(w, r, err)
+			return
+		}
+		e, eerr := s.enrolment(w, r, accountID)
+		if eerr != nil {
+			s.serveError(w, r, eerr)
+			return
+		}
+		s.renderEnrolPageWith(w, r, http.StatusBadRequest, e, &templates.EnrolPage{Serial: form.Get("serial"), CardError: problem.MessageOf(err)})
+		return
+	}
+	http.Redirect(w, r, s.afterSignIn(r), http.StatusSeeOther)
 }

@@ -177,3 +177,34 @@ func findOrganisation(ctx context.Context, a *app.App, ref string) (account.Orga
 
 // generatePassword returns 26 random base32 characters (128 bits).
 func generatePassword() string { return rand.Text() }
+
+func (c *CLI) aidantHabilitate(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("admin aidant habilitate", flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	email := fs.String("email", "", "email address of the account (required)")
+	until := fs.String("until", "", "end of the habilitation, YYYY-MM-DD (required)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *email == "" || *until == "" {
+		return usageError{"admin aidant habilitate: --email and --until are required"}
+	}
+	t, err := time.Parse("2006-01-02", *until)
+	if err != nil {
+		return usageError{"admin aidant habilitate: --until must be YYYY-MM-DD"}
+	}
+	a, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	acc, err := a.Directory.AccountByEmail(ctx, *email)
+	if err != nil {
+		return cliError(err)
+	}
+	if err := a.Directory.Habilitate(ctx, account.Operator, acc.ID, t); err != nil {
+		return cliError(err)
+	}
+	fmt.Fprintf(c.Stdout, "Account %s habilitated until %s.\n", acc.Email, t.Format("2006-01-02"))
+	return nil
+}

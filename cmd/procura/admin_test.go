@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -106,10 +108,17 @@ func TestAdminCreatesOrganisationAndAidant(t *testing.T) {
 			t.Errorf("totp_uri = %v", created["totp_uri"])
 		}
 		// A password given on stdin, and a second organisation by id.
-		r = runCLI(t, env, "a chosen password 123\n", "admin", "aidant", "create", "--org", org.ID, "--email", "stdin-"+siret+"@example.fr",
+		r = runCLI(t, env, "tilleul-orage-violon-prune\n", "admin", "aidant", "create", "--org", org.ID, "--email", "stdin-"+siret+"@example.fr",
 			"--given-name", "Anne", "--family-name", "Martin", "--password-stdin", "--no-totp")
 		if r.code != 0 || strings.Contains(r.stdout, "initial password") || !strings.Contains(r.stdout, "first sign-in") {
 			t.Fatalf("aidant create --password-stdin = %+v", r)
+		}
+		r = runCLI(t, env, "", "admin", "aidant", "habilitate", "--email", "stdin-"+siret+"@example.fr", "--until", "2099-01-31")
+		if r.code != 0 || !strings.Contains(r.stdout, "habilitated until 2099-01-31") {
+			t.Fatalf("habilitate = %+v", r)
+		}
+		if r := runCLI(t, env, "", "admin", "aidant", "habilitate", "--email", "stdin-"+siret+"@example.fr", "--until", "2001-01-31"); r.code != 1 {
+			t.Errorf("habilitate in the past = %+v", r)
 		}
 		r = runCLI(t, env, "", "admin", "aidant", "deactivate", "--email", "stdin-"+siret+"@example.fr")
 		if r.code != 0 || !strings.Contains(r.stdout, "deactivated") {
@@ -261,6 +270,34 @@ func TestAdminClients(t *testing.T) {
 		}
 		if r := runCLI(t, env, "", "admin", "client", "list"); !strings.Contains(r.stdout, "disabled") {
 			t.Errorf("list after disable = %+v", r)
+		}
+	})
+}
+
+func TestAdminImportsTOTPCards(t *testing.T) {
+	eachStore(t, func(t *testing.T, env map[string]string) {
+		file := filepath.Join(t.TempDir(), "cards.csv")
+		serial := "CLI-" + freshSIRET(t)
+		if err := os.WriteFile(file, []byte("serial,seed\n"+serial+",JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		before := count(t, env, "totp_cards")
+		if r := runCLI(t, env, "", "admin", "totp-cards", "import", file); r.code != 0 || !strings.Contains(r.stdout, "1 TOTP cards imported") {
+			t.Fatalf("import = %+v", r)
+		}
+		if n := count(t, env, "totp_cards"); n != before+1 {
+			t.Errorf("%d cards, want %d", n, before+1)
+		}
+		if r := runCLI(t, env, "", "admin", "totp-cards", "import", file); r.code != 1 || !strings.Contains(r.stderr, "déjà importée") {
+			t.Errorf("import twice = %+v", r)
+		}
+		bad := filepath.Join(t.TempDir(), "bad.csv")
+		os.WriteFile(bad, []byte("X-1,not base32!\n"), 0o600)
+		if r := runCLI(t, env, "", "admin", "totp-cards", "import", bad); r.code != 1 || !strings.Contains(r.stderr, "Ligne 1") {
+			t.Errorf("bad file = %+v", r)
+		}
+		if r := runCLI(t, env, "", "admin", "totp-cards", "import"); r.code != 2 {
+			t.Errorf("no file = %+v", r)
 		}
 	})
 }

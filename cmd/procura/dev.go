@@ -72,6 +72,7 @@ func (c *CLI) dev(ctx context.Context, args []string) error {
 Base de données : %s
 
 Aidants et responsables : %s/connexion
+Espace responsable      : %s/responsable
 Espace usager           : %s/usager  (FranceConnect : bac à sable %s)
 Service démo            : %s/demo-service  (se connecte avec Procura)
 
@@ -82,7 +83,7 @@ Responsable  : %s / mot de passe %s / graine TOTP %s
 Ajoutez la graine TOTP à une application d'authentification (ou utilisez
 oathtool --totp -b <graine>). Code actuel de l'aidant : %s.
 Arrêt : Ctrl+C.
-`, ln.Addr(), cfg.DatabaseURL, cfg.BaseURL, cfg.BaseURL, cfg.FranceConnect.Issuer, cfg.BaseURL, demo.Organisation.Name, demo.Organisation.SIRET,
+`, ln.Addr(), cfg.DatabaseURL, cfg.BaseURL, cfg.BaseURL, cfg.BaseURL, cfg.FranceConnect.Issuer, cfg.BaseURL, demo.Organisation.Name, demo.Organisation.SIRET,
 		demo.Aidant.Email, app.DemoPassword, app.DemoAidantTOTPSeed,
 		demo.Manager.Email, app.DemoPassword, app.DemoManagerTOTPSeed, code)
 	return a.Serve(ctx, ln)

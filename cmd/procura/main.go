@@ -45,6 +45,9 @@ Commands:
   admin org create           create an organisation
   admin aidant create        create an aidant or manager account
   admin aidant deactivate    deactivate an account (its sessions end at once)
+  admin aidant habilitate    record an aidant's habilitation (bootstrap; managers do it in their space)
+  admin totp-cards import FILE.csv
+                             import physical TOTP cards (serial,seed per line)
   admin client create        register a service (OIDC client); prints its secret once
   admin client list          list the services
   admin client disable       disable a service (its tokens stop working)
@@ -74,6 +77,10 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.aidantCreate(ctx, args[3:])
 	case cmd == "admin" && len(args) >= 3 && args[1] == "aidant" && args[2] == "deactivate":
 		err = c.aidantDeactivate(ctx, args[3:])
+	case cmd == "admin" && len(args) >= 3 && args[1] == "aidant" && args[2] == "habilitate":
+		err = c.aidantHabilitate(ctx, args[3:])
+	case cmd == "admin" && len(args) >= 3 && args[1] == "totp-cards" && args[2] == "import":
+		err = c.totpCardsImport(ctx, args[3:])
 	case cmd == "admin" && len(args) >= 3 && args[1] == "client" && args[2] == "create":
 		err = c.clientCreate(ctx, args[3:])
 	case cmd == "admin" && len(args) >= 3 && args[1] == "client" && args[2] == "list":

@@ -1,0 +1,77 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+
+	"procura/account"
+	"procura/problem"
+	"procura/procedure"
+	"procura/templates"
+)
+
+// handleManagerSettings shows the organisation's name, SIRET and allowed
+// procedures.
+func (s *Server) handleManagerSettings(w http.ResponseWriter, r *http.Request) {
+	form, err := parseForm(r, s.settings.MaxBodyBytes)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	mc, ok := s.loadManager(w, r)
+	if !ok {
+		return
+	}
+	o := mc.Current.Organisation
+	notice := ""
+	if form.Get("fait") == "1" {
+		notice = "Les réglages de l'organisation sont enregistrés."
+	}
+	s.renderSettings(w, r, mc, http.StatusOK, o.Name, o.Procedures, "", notice)
+}
+
+func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, mc managerCaller, status int, name string, checked []string,
+	message, notice string) {
+	active, err := s.mandates.ActivePermissionsByProcedure(r.Context(), mc.m.OrganisationID, s.now())
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	page := &templates.ManagerSettingsPage{
+		Layout: templates.Layout{Title: "Organisation"}, Nav: s.nav(mc, "organisation"),
+		Name: name, SIRET: mc.Current.Organisation.SIRET, Error: message, Notice: notice,
+	}
+	allowed := mc.Current.Organisation.Procedures
+	for _, p := range procedure.All() {
+		sp := templates.SettingsProcedure{ProcedureView: templates.ProcedureView{ID: p.ID, Label: p.Label, Warning: p.Warning},
+			Checked: slices.Contains(checked, p.ID), ActivePermissions: active[p.ID]}
+		page.Procedures = append(page.Procedures, sp)
+		if !slices.Contains(allowed, p.ID) && active[p.ID] > 0 {
+			page.Kept = append(page.Kept, sp)
+		}
+	}
+	s.render(w, r, status, page)
+}
+
+// handleManagerSettingsSave changes the name and allowed procedures.
+func (s *Server) handleManagerSettingsSave(w http.ResponseWriter, r *http.Request) {
+	form, err := parseForm(r, s.settings.MaxBodyBytes)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	mc, ok := s.loadManager(w, r)
+	if !ok {
+		return
+	}
+	_, err = s.directory.UpdateOrganisation(r.Context(), mc.m, account.OrganisationSettings{Name: form.Get("name"), Procedures: form["procedure"]})
+	if problem.CodeOf(err) == problem.Invalid {
+		s.renderSettings(w, r, mc, http.StatusBadRequest, form.Get("name"), form["procedure"], problem.MessageOf(err), "")
+		return
+	}
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, PathManagerSettings+"?fait=1", http.StatusSeeOther)
+}
