@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"procura/db"
+	"procura/db/dbtest"
 )
 
 // The cluster of these tests is what DESIGN.md §3 promises: several
@@ -70,7 +71,11 @@ type instance struct {
 // instances behind the proxy; it returns once every instance is ready.
 func startCluster(t *testing.T, n int) *cluster {
 	t.Helper()
+	suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
+	owner, app := "procura_owner_"+suffix, "procura_app_"+suffix
+	t.Cleanup(func() { dropRoles(t, owner, app) }) // after the database's drop
 	dbURL := createTestDatabase(t)
+	ownerURL, appURL := createRoles(t, dbURL, owner, app)
 	key := make([]byte, 32)
 	rand.Read(key)
 
@@ -92,12 +97,16 @@ func startCluster(t *testing.T, n int) *cluster {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "PROCURA_DATABASE_URL="+dbURL, "PROCURA_MASTER_KEY="+base64.StdEncoding.EncodeToString(key))
+	masterKey := "PROCURA_MASTER_KEY=" + base64.StdEncoding.EncodeToString(key)
+	// The schema as its owner; the server and the operator commands as the
+	// application role (deploy/postgres-roles.sql, as in docker-compose.yml).
+	migrator := &procura{env: append(append([]string(nil), env...), "PROCURA_DATABASE_URL="+ownerURL)}
+	env = append(env, "PROCURA_DATABASE_URL="+appURL, masterKey)
 	c := &cluster{procura: &procura{BaseURL: front.URL, DatabaseURL: dbURL, env: env, transport: transport}, lb: lb}
 
 	fcIssuer, fcSecret := startSandbox(t, c.BaseURL)
 	binary(t, "procura")
-	c.cli(t, "", "migrate")
+	migrator.cli(t, "", "migrate")
 	serveEnv := append(append([]string(nil), env...),
 		"PROCURA_BASE_URL="+c.BaseURL,
 		"PROCURA_FC_ISSUER="+fcIssuer, "PROCURA_FC_CLIENT_ID=procura-cluster", "PROCURA_FC_CLIENT_SECRET="+fcSecret,
@@ -120,6 +129,47 @@ func startCluster(t *testing.T, n int) *cluster {
 		lb.add(t, "http://"+in.listen)
 	}
 	return c
+}
+
+// createRoles runs deploy/postgres-roles.sql on the database at dbURL as
+// the PostgreSQL image does at its first start (psql, as the superuser),
+// with role names of this test (roles are shared by the whole server),
+// and returns the URLs of the owner and of the application role.
+func createRoles(t *testing.T, dbURL, owner, app string) (ownerURL, appURL string) {
+	t.Helper()
+	if _, err := exec.LookPath("psql"); err != nil {
+		t.Fatal("psql is required to run deploy/postgres-roles.sql (the PostgreSQL client, which make test installs with the server)")
+	}
+	password := rand.Text()
+	cmd := exec.Command("psql", "-X", "-q", "-d", dbURL, "-f", filepath.Join(repoRoot(t), "deploy", "postgres-roles.sql"))
+	cmd.Env = append(os.Environ(), "DB_OWNER_ROLE="+owner, "DB_APP_ROLE="+app, "DB_OWNER_PASSWORD="+password, "DB_APP_PASSWORD="+password)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("deploy/postgres-roles.sql: %v\n%s", err, out)
+	}
+	as := func(role string) string {
+		u, err := url.Parse(dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.UserPassword(role, password)
+		return u.String()
+	}
+	return as(owner), as(app)
+}
+
+// dropRoles drops the roles of createRoles once their database is gone.
+func dropRoles(t *testing.T, roles ...string) {
+	d, err := db.Open(context.Background(), dbtest.ServerURL())
+	if err != nil {
+		t.Logf("drop roles: %v", err)
+		return
+	}
+	defer d.Close()
+	for _, r := range roles {
+		if err := d.Conn(context.Background()).Exec(`DROP ROLE IF EXISTS "` + r + `"`).Error; err != nil {
+			t.Logf("drop role %s: %v", r, err)
+		}
+	}
 }
 
 // startSandbox runs cmd/fc-sandbox behind a TLS proxy, with Procura
@@ -222,6 +272,16 @@ func (in *instance) kill(t *testing.T) {
 	}
 	<-in.server.done
 	in.server = nil
+}
+
+// health runs `procura health` with the instance's environment, as the
+// container's health check does.
+func (in *instance) health(t *testing.T) (string, error) {
+	t.Helper()
+	cmd := exec.Command(binary(t, "procura"), "health")
+	cmd.Env = in.env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
 
 // jobRuns reads from the instance's own /metrics how many runs of a
@@ -358,7 +418,13 @@ func TestSeveralInstances(t *testing.T) {
 	})
 
 	t.Run("an instance killed, the other carries on; restarted, it rejoins", func(t *testing.T) {
+		if out, err := c.instances[1].health(t); err != nil {
+			t.Fatalf("procura health of instance 1: %v\n%s", err, out)
+		}
 		c.instances[1].kill(t)
+		if out, err := c.instances[1].health(t); err == nil {
+			t.Fatalf("procura health of the killed instance 1 succeeded: %s", out)
+		}
 		// The first request sent to the dead instance finds its port
 		// closed; the proxy marks it down and sends the request on, as
 		// Caddy's passive health checks do.
