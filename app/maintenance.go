@@ -34,6 +34,9 @@ func (a *App) runMaintenance(ctx context.Context) {
 	err := a.recordExpiries(ctx)
 	a.Metrics.Job("mandate_expiries", err, time.Since(start))
 	start = time.Now()
+	err = a.eraseExpiredIdentities(ctx)
+	a.Metrics.Job("retention", err, time.Since(start))
+	start = time.Now()
 	n, err := a.Sessions.PurgeExpired(ctx)
 	a.Metrics.Job("session_purge", err, time.Since(start))
 	if err != nil {
@@ -60,5 +63,29 @@ func (a *App) recordExpiries(ctx context.Context) error {
 		if n < 500 {
 			return nil
 		}
+	}
+}
+
+// eraseExpiredIdentities runs the retention purge (PROCURA_RETENTION_DAYS)
+// by batches.
+func (a *App) eraseExpiredIdentities(ctx context.Context) error {
+	days := a.Config.RetentionDays
+	if days == 0 {
+		days = 365
+	}
+	after := ""
+	for {
+		n, next, err := a.Mandates.EraseExpiredIdentities(ctx, days, 200, after)
+		if err != nil {
+			a.Logger.Error("maintenance: retention", "err", err)
+			return err
+		}
+		if n > 0 {
+			a.Logger.Info("maintenance: erased identities past retention", "count", n)
+		}
+		if next == "" {
+			return nil
+		}
+		after = next
 	}
 }

@@ -32,19 +32,23 @@ const (
 	ActionUsagerIdentified           Action = "usager.identified"
 	ActionUsagerUpdated              Action = "usager.identity_updated"
 	ActionUsagerIdentificationFailed Action = "usager.identification_failed"
-	ActionMandateCreated             Action = "mandate.created"
-	ActionMandateRenewed             Action = "mandate.renewed"
-	ActionMandateRevoked             Action = "mandate.revoked"
-	ActionMandateExpired             Action = "mandate.expired"
-	ActionPermissionCreated          Action = "permission.created"
-	ActionPermissionReplaced         Action = "permission.replaced"
-	ActionPermissionRevoked          Action = "permission.revoked"
-	ActionPermissionExpired          Action = "permission.expired"
-	ActionClientRegistered           Action = "client.registered"
-	ActionClientDisabled             Action = "client.disabled"
-	ActionKeyCreated                 Action = "key.created"
-	ActionKeyRotated                 Action = "key.rotated"
-	ActionKeyRetired                 Action = "key.retired"
+	// ActionUsagerErased: the identity of a usager whose mandates all ended
+	// before the retention period was erased, with the FranceConnect ID
+	// tokens kept as evidence (their hashes stay).
+	ActionUsagerErased       Action = "usager.identity_erased"
+	ActionMandateCreated     Action = "mandate.created"
+	ActionMandateRenewed     Action = "mandate.renewed"
+	ActionMandateRevoked     Action = "mandate.revoked"
+	ActionMandateExpired     Action = "mandate.expired"
+	ActionPermissionCreated  Action = "permission.created"
+	ActionPermissionReplaced Action = "permission.replaced"
+	ActionPermissionRevoked  Action = "permission.revoked"
+	ActionPermissionExpired  Action = "permission.expired"
+	ActionClientRegistered   Action = "client.registered"
+	ActionClientDisabled     Action = "client.disabled"
+	ActionKeyCreated         Action = "key.created"
+	ActionKeyRotated         Action = "key.rotated"
+	ActionKeyRetired         Action = "key.retired"
 )
 
 // Acts of the OpenID Provider (package authz).

@@ -46,6 +46,9 @@ type Config struct {
 	// DBMaxIdleTime closes connections idle that long. Zero: the default.
 	DBMaxConns    int
 	DBMaxIdleTime time.Duration
+	// RetentionDays is how long a usager's identity is kept after their
+	// last mandate ended (and their last identification).
+	RetentionDays int
 	// ShutdownTimeout is how long a stopping server lets requests in flight
 	// finish (SIGTERM, SIGINT). Zero: the default.
 	ShutdownTimeout time.Duration
@@ -87,6 +90,7 @@ var Vars = []Var{
 	{"PROCURA_METRICS_ADDR", "", "If set, address of a second listener serving Prometheus `/metrics` (e.g. 127.0.0.1:9464); keep it off the public network."},
 	{"PROCURA_DB_MAX_CONNS", "32", "Largest number of PostgreSQL connections of one instance (instances × this ≤ the server's max_connections)."},
 	{"PROCURA_DB_MAX_IDLE_TIME", "5m", "A pooled connection idle this long is closed."},
+	{"PROCURA_RETENTION_DAYS", "365", "A usager's identity (and the FranceConnect ID tokens kept as evidence) is erased this many days after their last mandate ended and their last identification; the journal and the mandates' signatures stay whole."},
 	{"PROCURA_SHUTDOWN_TIMEOUT", "20s", "On SIGTERM or SIGINT, how long requests in flight may finish before the server stops."},
 	{"PROCURA_MAINTENANCE_INTERVAL", "10m", "How often each instance runs the periodic jobs (mandate expiries, ended sessions); every job is safe to run on several instances at once."},
 	{"PROCURA_FC_ISSUER", "", "Issuer of the FranceConnect-like provider usagers are identified with. `procura dev` defaults to its mounted sandbox."},
@@ -147,6 +151,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.DBMaxIdleTime, err = time.ParseDuration(get("PROCURA_DB_MAX_IDLE_TIME")); err != nil {
 		errs = append(errs, fmt.Errorf("PROCURA_DB_MAX_IDLE_TIME: %w", err))
+	}
+	if c.RetentionDays, err = strconv.Atoi(get("PROCURA_RETENTION_DAYS")); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_RETENTION_DAYS: %w", err))
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(get("PROCURA_SHUTDOWN_TIMEOUT")); err != nil {
 		errs = append(errs, fmt.Errorf("PROCURA_SHUTDOWN_TIMEOUT: %w", err))
@@ -214,6 +221,9 @@ func (c Config) Validate() error {
 	}
 	if c.DBMaxIdleTime != 0 && c.DBMaxIdleTime < time.Second {
 		errs = append(errs, errors.New("PROCURA_DB_MAX_IDLE_TIME: at least 1s"))
+	}
+	if c.RetentionDays != 0 && (c.RetentionDays < 30 || c.RetentionDays > 3650) {
+		errs = append(errs, errors.New("PROCURA_RETENTION_DAYS: between 30 and 3650"))
 	}
 	if c.ShutdownTimeout != 0 && (c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute) {
 		errs = append(errs, errors.New("PROCURA_SHUTDOWN_TIMEOUT: between 1s and 10m"))

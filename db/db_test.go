@@ -71,3 +71,22 @@ func TestOpenRejectsUnknownURL(t *testing.T) {
 		t.Fatalf("Open(mysql://) = %v, want a clear error", err)
 	}
 }
+
+// FuzzIsUUID: what IsUUID accepts is a canonical UUID PostgreSQL takes.
+func FuzzIsUUID(f *testing.F) {
+	for _, s := range []string{"8c3f6ac2-1f5e-4b8e-9f0e-2a1c0e6b7d11", "urn:uuid:8c3f6ac2-1f5e-4b8e-9f0e-2a1c0e6b7d11",
+		"{8c3f6ac2-1f5e-4b8e-9f0e-2a1c0e6b7d11}", "8c3f6ac21f5e4b8e9f0e2a1c0e6b7d11", "", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !db.IsUUID(s) {
+			return
+		}
+		for i, c := range s {
+			dash := i == 8 || i == 13 || i == 18 || i == 23
+			if dash != (c == '-') || (!dash && !strings.ContainsRune("0123456789abcdefABCDEF", c)) {
+				t.Fatalf("IsUUID(%q) accepted a non-canonical form", s)
+			}
+		}
+	})
+}

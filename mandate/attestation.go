@@ -63,9 +63,12 @@ func RenderMandateAttestation(a AttestationData) ([]byte, error) {
 		return nil, err
 	}
 	return render(func() ([]byte, error) {
-		d := newDocument("Attestation de mandat n° "+a.MandateID, "Attestation de mandat · mandat n° "+a.MandateID, a.SignedAt)
+		d, err := newDocument("Attestation de mandat n° "+a.MandateID, "Attestation de mandat · mandat n° "+a.MandateID, a.SignedAt)
+		if err != nil {
+			return nil, err
+		}
 		writeMandateSummary(d, a, procs, paris)
-		err := d.verification(a.VerificationURL,
+		err = d.verification(a.VerificationURL,
 			"Scannez ce code, ou saisissez l’adresse ci-dessous, pour vérifier que ce mandat a bien été signé par Procura et savoir s’il est en cours, expiré ou révoqué. La page de vérification n’affiche pas l’identité de l’usager.",
 			[]string{"Empreinte de la signature électronique du mandat (SHA-256) :\n" + SignatureFingerprint(a.Signature)})
 		if err != nil {

@@ -3,16 +3,19 @@ package mandate
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
 )
 
 // document lays out an attestation on A4 pages, in millimetres, with the
-// core fonts: every string goes through winAnsi on its way in.
+// embedded fonts of attestation_font.go: every string goes through
+// glyphs.printable on its way in.
 type document struct {
-	pdf   *fpdf.Fpdf
-	width float64 // of the text area
+	pdf    *fpdf.Fpdf
+	glyphs *glyphs
+	width  float64 // of the text area
 }
 
 const (
@@ -36,7 +39,11 @@ var (
 // newDocument starts an attestation. created is written as the PDF's
 // creation date (rather than the time of rendering) so that the same data
 // always gives the same bytes; footer is printed at the bottom of every page.
-func newDocument(title, footer string, created time.Time) *document {
+func newDocument(title, footer string, created time.Time) (*document, error) {
+	g, err := newGlyphs()
+	if err != nil {
+		return nil, fmt.Errorf("mandate: reading the attestation font: %w", err)
+	}
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetMargins(marginSide, marginTop, marginSide)
 	pdf.SetAutoPageBreak(true, marginBottom)
@@ -49,7 +56,7 @@ func newDocument(title, footer string, created time.Time) *document {
 	pdf.SetProducer("Procura", true)
 	pdf.SetLang("fr-FR")
 	pdf.AliasNbPages("{nb}")
-	d := &document{pdf: pdf}
+	d := &document{pdf: pdf, glyphs: g}
 	w, _ := pdf.GetPageSize()
 	d.width = w - 2*marginSide
 	pdf.SetFooterFunc(func() {
@@ -57,22 +64,30 @@ func newDocument(title, footer string, created time.Time) *document {
 		d.style("", 7.5, colourNote)
 		pdf.SetDrawColor(colourRule[0], colourRule[1], colourRule[2])
 		pdf.Line(marginSide, pdf.GetY()-1.5, marginSide+d.width, pdf.GetY()-1.5)
-		pdf.CellFormat(d.width*0.75, 4, winAnsi(footer), "", 0, "L", false, 0, "")
+		pdf.CellFormat(d.width*0.75, 4, d.glyphs.printable(footer), "", 0, "L", false, 0, "")
 		pdf.CellFormat(d.width*0.25, 4, fmt.Sprintf("Page %d / {nb}", pdf.PageNo()), "", 0, "R", false, 0, "")
 	})
 	pdf.AddPage()
-	return d
+	return d, nil
 }
 
 func (d *document) style(fontStyle string, size float64, colour [3]int) {
-	d.pdf.SetFont("Helvetica", fontStyle, size)
+	d.font(fontSans, fontStyle, size)
 	d.pdf.SetTextColor(colour[0], colour[1], colour[2])
+}
+
+// font selects a face, adding it to the document on first use (fpdf then
+// ignores the later additions): a face that a document does not use is not
+// embedded in it.
+func (d *document) font(family, style string, size float64) {
+	d.pdf.AddUTF8FontFromBytes(family, style, fontFile(family, style))
+	d.pdf.SetFont(family, style, size)
 }
 
 // text writes s as a paragraph of the current style, from the current x to
 // the right margin, wrapping at spaces.
 func (d *document) text(h float64, s string) {
-	d.pdf.MultiCell(0, h, winAnsi(frenchSpacing.Replace(s)), "", "L", false)
+	d.pdf.MultiCell(0, h, d.glyphs.printable(frenchSpacing.Replace(s)), "", "L", false)
 }
 
 func (d *document) title(s, subtitle string) {
@@ -101,7 +116,7 @@ func (d *document) heading(s string, need float64) {
 func (d *document) field(label, value string) {
 	d.keep(lineHeight)
 	d.style("B", bodySize, colourNote)
-	d.pdf.CellFormat(labelWidth, lineHeight, winAnsi(label), "", 0, "L", false, 0, "")
+	d.pdf.CellFormat(labelWidth, lineHeight, d.glyphs.printable(label), "", 0, "L", false, 0, "")
 	d.style("", bodySize, colourText)
 	d.text(lineHeight, value)
 }
@@ -118,12 +133,12 @@ func (d *document) bullet(x, w, size, h float64, s, note string) {
 	d.keep(h)
 	d.style("", size, colourText)
 	d.pdf.SetX(x)
-	d.pdf.CellFormat(4, h, winAnsi("•"), "", 0, "L", false, 0, "")
-	d.pdf.MultiCell(w-4, h, winAnsi(frenchSpacing.Replace(s)), "", "L", false)
+	d.pdf.CellFormat(4, h, d.glyphs.printable("•"), "", 0, "L", false, 0, "")
+	d.pdf.MultiCell(w-4, h, d.glyphs.printable(frenchSpacing.Replace(s)), "", "L", false)
 	if note != "" {
 		d.style("I", size-0.5, colourAlert)
 		d.pdf.SetX(x + 4)
-		d.pdf.MultiCell(w-4, h, winAnsi(frenchSpacing.Replace(note)), "", "L", false)
+		d.pdf.MultiCell(w-4, h, d.glyphs.printable(frenchSpacing.Replace(note)), "", "L", false)
 	}
 }
 
@@ -159,10 +174,11 @@ func (d *document) note(s string) {
 	d.text(3.6, s)
 }
 
-// mono writes s in small Courier: hashes and URLs, which must be read exactly.
+// mono writes s in small monospace type: hashes and URLs, which must be
+// read exactly.
 func (d *document) mono(s string) {
 	d.style("", 7.5, colourText)
-	d.pdf.SetFont("Courier", "", 7.5)
+	d.font(fontMono, "", 7.5)
 	d.text(3.6, s)
 }
 
@@ -186,7 +202,7 @@ func (d *document) signatureBoxes(labels ...string) {
 		x := marginSide + float64(i)*(w+gap)
 		d.pdf.SetXY(x, y)
 		d.style("B", bodySize, colourText)
-		d.pdf.CellFormat(w, lineHeight, winAnsi(label), "", 0, "L", false, 0, "")
+		d.pdf.CellFormat(w, lineHeight, d.glyphs.printable(label), "", 0, "L", false, 0, "")
 		d.pdf.SetDrawColor(120, 120, 120)
 		d.pdf.SetLineWidth(0.3)
 		d.pdf.Rect(x, y+lineHeight+1, w, boxHeight, "D")
@@ -206,17 +222,24 @@ func (d *document) verification(url, explanation string, details []string) error
 	right := marginSide + size + 6
 	d.pdf.SetXY(right, top+1)
 	d.style("", bodySize, colourText)
-	d.pdf.MultiCell(0, lineHeight, winAnsi(frenchSpacing.Replace(explanation)), "", "L", false)
+	d.pdf.MultiCell(0, lineHeight, d.glyphs.printable(frenchSpacing.Replace(explanation)), "", "L", false)
 	for _, s := range details {
 		d.pdf.Ln(1)
 		d.pdf.SetX(right)
 		d.style("", 7.5, colourNote)
-		d.pdf.MultiCell(0, 3.6, winAnsi(frenchSpacing.Replace(s)), "", "L", false)
+		d.pdf.MultiCell(0, 3.6, d.glyphs.printable(frenchSpacing.Replace(s)), "", "L", false)
 	}
 	d.pdf.SetXY(marginSide, max(top+size+1.5, d.pdf.GetY()+1))
 	d.mono(url)
 	return nil
 }
+
+// frenchSpacing puts the non-breaking spaces of French typography before
+// : ; ! ? and inside « », so that a line never starts with one of them.
+var frenchSpacing = strings.NewReplacer(
+	" :", "\u00a0:", " ;", "\u00a0;", " !", "\u00a0!", " ?", "\u00a0?",
+	"« ", "«\u00a0", " »", "\u00a0»",
+)
 
 // bytes finishes the document.
 func (d *document) bytes() ([]byte, error) {

@@ -52,9 +52,12 @@ func RenderRevocationAttestation(r RevocationData) ([]byte, error) {
 		return nil, err
 	}
 	return render(func() ([]byte, error) {
-		d := newDocument("Attestation de révocation · mandat n° "+r.MandateID, "Attestation de révocation · mandat n° "+r.MandateID, r.RevokedAt)
+		d, err := newDocument("Attestation de révocation · mandat n° "+r.MandateID, "Attestation de révocation · mandat n° "+r.MandateID, r.RevokedAt)
+		if err != nil {
+			return nil, err
+		}
 		writeRevocation(d, r, procs, paris)
-		err := d.verification(r.VerificationURL,
+		err = d.verification(r.VerificationURL,
 			"Scannez ce code, ou saisissez l’adresse ci-dessous, pour vérifier l’état du mandat : la page de vérification indique qu’il est révoqué, ou quelles démarches restent en cours. Elle n’affiche pas l’identité de l’usager.",
 			nil)
 		if err != nil {

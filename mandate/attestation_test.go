@@ -164,9 +164,85 @@ func TestRenderMandateAttestation(t *testing.T) {
 	for _, b := range CurrentMandateText().Blocks() {
 		assertContains(t, text, strings.Join(strings.Fields(b.Text), " "))
 	}
-	// Nothing fell back to "?" (the URL's query aside).
-	if rest := strings.ReplaceAll(text, testVerificationURL, ""); strings.ContainsAny(rest, "?\uFFFD") {
+	// Nothing fell back to "?" or the missing-glyph square (the URL's query
+	// aside).
+	if rest := strings.ReplaceAll(text, testVerificationURL, ""); strings.ContainsAny(rest, "?\uFFFD"+string(missingGlyph)) {
 		t.Errorf("the PDF text has replacement characters: %s", rest)
+	}
+}
+
+// maxAttestationSize bounds an attestation's PDF: fpdf embeds only the
+// glyphs a document uses, so names in other scripts add a few kB, not the
+// 400 kB of a whole face.
+const maxAttestationSize = 100_000
+
+// TestRenderAttestationsNamesInManyScripts: a usager's name prints exactly
+// as typed, whatever its script, on both attestations. (The QR code does not
+// depend on the fonts: TestAttestationQRCode scans it.)
+func TestRenderAttestationsNamesInManyScripts(t *testing.T) {
+	tests := []struct {
+		name       string
+		usager     AttestationUsager
+		wantName   string // as printed: given names, then family name
+		wantFields []string
+	}{
+		{name: "Greek", usager: AttestationUsager{GivenNames: "Ελένη", FamilyName: "Παπαδοπούλου"}, wantName: "Ελένη Παπαδοπούλου"},
+		{
+			name:       "Cyrillic, with a usage name",
+			usager:     AttestationUsager{GivenNames: "Наталья Сергеевна", FamilyName: "Иванова", UsageName: "Щербакова-Ёлкина"},
+			wantName:   "Наталья Сергеевна Иванова",
+			wantFields: []string{"Nom d’usage Щербакова-Ёлкина"},
+		},
+		{name: "Vietnamese", usager: AttestationUsager{GivenNames: "Thị Minh Khai", FamilyName: "Nguyễn"}, wantName: "Thị Minh Khai Nguyễn"},
+		{name: "Latin Extended-A and Danish", usager: AttestationUsager{GivenNames: "Zoë", FamilyName: "Łukasiewicz-Ørsted"}, wantName: "Zoë Łukasiewicz-Ørsted"},
+		{name: "Turkish", usager: AttestationUsager{GivenNames: "Şükrü", FamilyName: "Çağlar"}, wantName: "Şükrü Çağlar"},
+		{name: "typographic apostrophe", usager: AttestationUsager{GivenNames: "Anne-Sophie", FamilyName: "d’Arcy"}, wantName: "Anne-Sophie d’Arcy"},
+		{name: "decomposed accents", usager: AttestationUsager{GivenNames: "Ele\u0301onore", FamilyName: "Tra\u0302\u0300n"}, wantName: "Eléonore Trần"},
+		{
+			// The fonts have no glyph for these: each prints as a square,
+			// never as nothing.
+			name:     "characters the fonts lack",
+			usager:   AttestationUsager{GivenNames: "Ỻewelyn", FamilyName: "李"},
+			wantName: "□ewelyn □",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := testAttestation(t)
+			tt.usager.Birthdate = "1975-04-09"
+			a.Usager = tt.usager
+			r := testRevocation(t)
+			r.Usager = tt.usager
+			r.RevokedBy, r.RevokerName = RevokedByUsager, ""
+
+			mandatePDF, err := RenderMandateAttestation(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			revocationPDF, err := RenderRevocationAttestation(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wants := map[string][]string{
+				"mandate":    append([]string{"Usager (mandant) " + tt.wantName, tt.wantName + " donne mandat à"}, tt.wantFields...),
+				"revocation": append([]string{"Usager (mandant) " + tt.wantName, "l’usager, " + tt.wantName + ", depuis son espace usager"}, tt.wantFields...),
+			}
+			for doc, pdf := range map[string][]byte{"mandate": mandatePDF, "revocation": revocationPDF} {
+				if len(pdf) > maxAttestationSize {
+					t.Errorf("%s attestation: %d bytes, want at most %d", doc, len(pdf), maxAttestationSize)
+				}
+				text, _ := pdfText(t, pdf)
+				for _, want := range wants[doc] {
+					if !strings.Contains(text, want) {
+						t.Errorf("%s attestation: the PDF text lacks %q", doc, want)
+					}
+				}
+				rest := strings.ReplaceAll(text, testVerificationURL, "")
+				if strings.ContainsAny(rest, "?\uFFFD") || strings.Count(rest, "□") != 2*strings.Count(tt.wantName, "□") {
+					t.Errorf("%s attestation: unexpected replacement characters in %s", doc, rest)
+				}
+			}
+		})
 	}
 }
 
@@ -330,18 +406,32 @@ func decodeQRCodes(t *testing.T, pdf []byte) []string {
 	return found
 }
 
+// TestRenderIsDeterministic: the same data gives the same bytes, font
+// subsets included (fpdf builds them from maps), with a name whose glyphs
+// come from several scripts.
 func TestRenderIsDeterministic(t *testing.T) {
 	a := testAttestation(t)
-	first, err := RenderMandateAttestation(a)
-	if err != nil {
-		t.Fatal(err)
+	a.Usager.GivenNames, a.Usager.FamilyName = "Ελένη Наталья", "Nguyễn d’Arcy-Łukasiewicz"
+	r := testRevocation(t)
+	r.Usager = a.Usager
+	renders := map[string]func() ([]byte, error){
+		"mandate":    func() ([]byte, error) { return RenderMandateAttestation(a) },
+		"revocation": func() ([]byte, error) { return RenderRevocationAttestation(r) },
 	}
-	second, err := RenderMandateAttestation(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(first, second) {
-		t.Error("the same data rendered twice gives different PDFs")
+	for name, render := range renders {
+		first, err := render()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			again, err := render()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(first, again) {
+				t.Fatalf("%s: the same data rendered twice gives different PDFs", name)
+			}
+		}
 	}
 }
 

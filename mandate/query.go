@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"procura/db"
 	"procura/procedure"
-	"procura/usager"
 )
 
 // Scope is whose mandates a lookup may find: an organisation's (for its
@@ -94,7 +92,8 @@ type UsagerMandates struct {
 
 // Listing selects the usagers an aidant looks for.
 type Listing struct {
-	// Search matches the beginning of a given or family name, any case.
+	// Search matches the beginning of a word of a name, any case or accent
+	// (usager.Registry.Names).
 	Search string
 	// Status keeps usagers with at least one mandate in that status; empty
 	// keeps all.
@@ -109,18 +108,19 @@ func (r *Registry) UsagersOf(ctx context.Context, organisationID string, l Listi
 	if limit <= 0 || limit > 200 {
 		limit = 200
 	}
-	type found struct {
-		ID, GivenName, FamilyName, Birthdate string
-	}
-	q := r.db.Conn(ctx).Table("usagers u").Select("u.id, u.given_name, u.family_name, u.birthdate").
-		Where("EXISTS (SELECT 1 FROM mandates m WHERE m.usager_id = u.id AND m.organisation_id = ?)", organisationID)
-	if s := usager.SearchKey(l.Search); s != "" {
-		pattern := escapeLike(s) + "%"
-		q = q.Where("(u.search_key LIKE ? ESCAPE '\\' OR u.search_key LIKE ? ESCAPE '\\')", pattern, "% "+pattern)
-	}
-	var usagers []found
-	if err := q.Order("lower(u.family_name), lower(u.given_name), u.id").Limit(limit).Scan(&usagers).Error; err != nil {
+	// The organisation's usagers from this package's table, their names
+	// (and the search) from the usager registry.
+	var all []string
+	if err := r.db.Conn(ctx).Model(&mandateRow{}).Distinct("usager_id").Where("organisation_id = ?", organisationID).
+		Pluck("usager_id", &all).Error; err != nil {
 		return nil, fmt.Errorf("mandate: list usagers: %w", err)
+	}
+	usagers, err := r.usagers.Names(ctx, all, l.Search)
+	if err != nil {
+		return nil, err
+	}
+	if len(usagers) > limit {
+		usagers = usagers[:limit]
 	}
 	if len(usagers) == 0 {
 		return nil, nil
@@ -163,8 +163,4 @@ func (r *Registry) MandatesOfUsager(ctx context.Context, usagerID string) ([]Man
 		return nil, fmt.Errorf("mandate: usager's mandates: %w", err)
 	}
 	return r.withPermissions(ctx, rows)
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

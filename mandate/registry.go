@@ -10,6 +10,7 @@ import (
 	"procura/db"
 	"procura/keyring"
 	"procura/problem"
+	"procura/usager"
 )
 
 // TokenRevoker ends the OAuth tokens issued under a permission or a
@@ -19,10 +20,14 @@ type TokenRevoker interface {
 	RevokeByMandate(ctx context.Context, mandateID string) (int64, error)
 }
 
-// Usagers tells whether a usager was identified (usager's registry): a
-// mandate is given only by a known usager.
+// Usagers is what mandates need of the usager registry: whether a usager
+// was identified (a mandate is given only by a known usager), and the
+// retention purge (retention.go).
 type Usagers interface {
 	Exists(ctx context.Context, usagerID string) (bool, error)
+	Names(ctx context.Context, ids []string, search string) ([]usager.Named, error)
+	NotIdentifiedSince(ctx context.Context, before time.Time, afterID string, limit int) ([]string, error)
+	Erase(ctx context.Context, usagerID string, before time.Time, retentionDays int) error
 }
 
 // Registry stores mandates and applies their rules.

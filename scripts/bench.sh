@@ -108,6 +108,7 @@ fi
 
 if [ "${BENCH_PEER:-1}" != 0 ] && [ -d ../shared/bench/flowload ]; then
   echo "== side by side: the same delegated login against Procura and node oidc-provider 9 (in-memory)"
+  rm -f "$out/peer-fixtures.json" # fixtures of this run's database only
   bin/loadgen -base "$PROCURA_BASE_URL" -procura bin/procura -aidants 16 -usagers "${BENCH_USAGERS:-10}" \
     -setup-only -fixtures "$out/peer-fixtures.json" >/dev/null
   $GO -C ../shared/bench/flowload build -o "$PWD/bin/flowload" .

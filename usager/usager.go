@@ -31,6 +31,9 @@ type Usager struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	LastIdentifiedAt time.Time
+	// ErasedAt is when the identity was erased after the retention period
+	// (erase.go); the names then say so, the other claims are empty.
+	ErasedAt *time.Time
 }
 
 // Name is how the usager is shown: given name and family name.
@@ -50,6 +53,7 @@ type row struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	LastIdentifiedAt  time.Time
+	ErasedAt          *time.Time
 }
 
 func (row) TableName() string { return "usagers" }
@@ -58,7 +62,7 @@ func (r row) usager() Usager {
 	return Usager{ID: r.ID, Claims: identity.Claims{GivenName: r.GivenName, FamilyName: r.FamilyName,
 		PreferredUsername: r.PreferredUsername, Birthdate: r.Birthdate, Gender: r.Gender, Birthplace: r.Birthplace,
 		Birthcountry: r.Birthcountry, Email: r.Email},
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, LastIdentifiedAt: r.LastIdentifiedAt}
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, LastIdentifiedAt: r.LastIdentifiedAt, ErasedAt: r.ErasedAt}
 }
 
 // Registry stores usagers.
@@ -170,7 +174,7 @@ func (reg *Registry) Identify(ctx context.Context, actorKind audit.ActorKind, ac
 			return reg.journal.Record(ctx, entry)
 		}
 		changed := changedFields(prev, next)
-		updates := map[string]any{"last_identified_at": now}
+		updates := map[string]any{"last_identified_at": now, "erased_at": nil}
 		if len(changed) > 0 {
 			updates["given_name"], updates["family_name"], updates["preferred_username"] = next.GivenName, next.FamilyName, next.PreferredUsername
 			updates["birthdate"], updates["gender"], updates["birthplace"] = next.Birthdate, next.Gender, next.Birthplace

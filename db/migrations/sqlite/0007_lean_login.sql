@@ -25,3 +25,8 @@ JOIN organisations o ON o.id = m.organisation_id;
 DROP INDEX oauth_requests_aidant;
 DROP INDEX oauth_requests_usager;
 DROP INDEX oauth_requests_organisation;
+
+-- Retention (issue 13): when a usager's identity was erased, their mandates'
+-- FranceConnect ID tokens too (the hashes stay, signed).
+ALTER TABLE usagers ADD COLUMN erased_at TIMESTAMP;
+CREATE INDEX usagers_last_identified ON usagers (last_identified_at) WHERE erased_at IS NULL;
