@@ -285,8 +285,8 @@ func (in *instance) health(t *testing.T) (string, error) {
 }
 
 // jobRuns reads from the instance's own /metrics how many runs of a
-// periodic job ended well.
-func (in *instance) jobRuns(t *testing.T, job string) int {
+// periodic job ended with outcome (ok, error).
+func (in *instance) jobRuns(t *testing.T, job, outcome string) int {
 	t.Helper()
 	resp, err := http.Get("http://" + in.metrics + "/metrics")
 	if err != nil {
@@ -294,7 +294,7 @@ func (in *instance) jobRuns(t *testing.T, job string) int {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	m := regexp.MustCompile(`(?m)^procura_maintenance_runs_total\{job="` + job + `",outcome="ok"\} (\d+)`).FindSubmatch(b)
+	m := regexp.MustCompile(`(?m)^procura_maintenance_runs_total\{job="` + job + `",outcome="` + outcome + `"\} (\d+)`).FindSubmatch(b)
 	if m == nil {
 		return 0
 	}
@@ -389,13 +389,24 @@ func TestSeveralInstances(t *testing.T) {
 		}
 		// Two more runs on each instance: at least one of them started
 		// after the update and saw the mandate.
-		from := []int{c.instances[0].jobRuns(t, "mandate_expiries"), c.instances[1].jobRuns(t, "mandate_expiries")}
+		from := []int{c.instances[0].jobRuns(t, "mandate_expiries", "ok"), c.instances[1].jobRuns(t, "mandate_expiries", "ok")}
 		deadline := time.Now().Add(15 * time.Second)
-		for c.instances[0].jobRuns(t, "mandate_expiries") < from[0]+2 || c.instances[1].jobRuns(t, "mandate_expiries") < from[1]+2 {
+		for c.instances[0].jobRuns(t, "mandate_expiries", "ok") < from[0]+2 || c.instances[1].jobRuns(t, "mandate_expiries", "ok") < from[1]+2 {
 			if time.Now().After(deadline) {
 				t.Fatalf("the expiry job did not run twice on each instance in 15 s (from %v)", from)
 			}
 			time.Sleep(200 * time.Millisecond)
+		}
+		// Every job ran without error on both, as the application role.
+		for _, in := range c.instances {
+			for _, job := range []string{"mandate_expiries", "retention", "session_purge"} {
+				if n := in.jobRuns(t, job, "error"); n != 0 {
+					t.Errorf("instance %d: %d runs of %s failed", in.n, n, job)
+				}
+				if n := in.jobRuns(t, job, "ok"); n == 0 {
+					t.Errorf("instance %d: %s never ran", in.n, job)
+				}
+			}
 		}
 		count := func(action string) int64 {
 			var n int64
