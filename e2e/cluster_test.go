@@ -30,10 +30,12 @@ import (
 
 // The cluster of these tests is what DESIGN.md §3 promises: several
 // `procura serve` processes, stateless, on one PostgreSQL database,
-// behind a load balancer. It is built as an operator would, without
-// Docker:
+// behind a load balancer. It is built as docker-compose.yml builds it,
+// without Docker:
 //
-//   - one database, migrated by `procura migrate`, a process of its own;
+//   - one database with the roles of deploy/postgres-roles.sql, migrated
+//     by `procura migrate` as the owner role; the instances and the
+//     operator's commands connect as the application role (rows only);
 //   - the FranceConnect sandbox as its own process (cmd/fc-sandbox), so
 //     that identifying a usager may start on one instance and come back to
 //     the other (`procura dev` mounts a sandbox in each process, in memory:
