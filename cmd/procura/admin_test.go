@@ -106,7 +106,7 @@ func TestAdminCreatesOrganisationAndAidant(t *testing.T) {
 			t.Errorf("totp_uri = %v", created["totp_uri"])
 		}
 		// A password given on stdin, and a second organisation by id.
-		r = runCLI(t, env, "a chosen password 123\n", "admin", "aidant", "create", "--org", org.ID, "--email", "stdin-"+siret+"@example.fr",
+		r = runCLI(t, env, "cerise tambour nuage plume\n", "admin", "aidant", "create", "--org", org.ID, "--email", "stdin-"+siret+"@example.fr",
 			"--given-name", "Anne", "--family-name", "Martin", "--password-stdin", "--no-totp")
 		if r.code != 0 || strings.Contains(r.stdout, "initial password") || !strings.Contains(r.stdout, "first sign-in") {
 			t.Fatalf("aidant create --password-stdin = %+v", r)
