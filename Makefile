@@ -3,7 +3,7 @@
 GO ?= go
 DSFR := node_modules/@gouvfr/dsfr/dist
 
-.PHONY: dev test bench build vet frontend clean
+.PHONY: dev test bench soak build vet frontend clean
 
 ## dev: fetch the front-end packages, then run Procura on its embedded defaults
 dev: frontend
@@ -18,6 +18,22 @@ test: frontend
 ## see scripts/bench.sh for its knobs and BENCHMARKS.md for the figures
 bench: frontend
 	GO=$(GO) ./scripts/with-postgres.sh ./scripts/bench.sh
+
+## soak: the soak test of issue 13 (not part of `make test`): procura dev on
+## PostgreSQL driven by cmd/loadgen at half its maximum for SOAK_DURATION
+## (30m): fails unless 0 errors and the server's RSS stays flat. The maximum
+## is measured first (SOAK_MAX_DURATION, 20s) unless SOAK_RATE (logins/s)
+## is given. Same machinery as `make bench` (scripts/bench.sh).
+SOAK_DURATION ?= 30m
+SOAK_MAX_DURATION ?= 20s
+SOAK_RATE ?=
+SOAK_PORT ?= 18189
+soak: frontend
+	GO=$(GO) BENCH_GO=0 BENCH_PEER=0 BENCH_OUT=soak \
+	BENCH_MODE=$(if $(SOAK_RATE),rate,both) BENCH_RATE=$(or $(SOAK_RATE),100) \
+	BENCH_DURATION=$(SOAK_DURATION) BENCH_MAX_DURATION=$(SOAK_MAX_DURATION) BENCH_PORT=$(SOAK_PORT) \
+	BENCH_LOADGEN_FLAGS="-soak $(SOAK_LOADGEN_FLAGS)" \
+	./scripts/with-postgres.sh ./scripts/bench.sh
 
 ## build: the procura binary, with the DSFR embedded
 build: frontend

@@ -5,14 +5,19 @@ import (
 	"time"
 )
 
-// maintenanceEvery is how often a server runs its periodic jobs. Every job is
-// idempotent, so several instances may run them at the same time.
-const maintenanceEvery = 10 * time.Minute
+// defaultMaintenanceEvery is how often a server runs its periodic jobs
+// unless cfg.MaintenanceInterval says otherwise. Every job is idempotent,
+// so several instances may run them at the same time.
+const defaultMaintenanceEvery = 10 * time.Minute
 
 // maintain runs the periodic jobs until ctx ends: recording the expiry of
 // mandates, deleting the sessions that ended without a sign-out.
 func (a *App) maintain(ctx context.Context) {
-	t := time.NewTicker(maintenanceEvery)
+	every := a.Config.MaintenanceInterval
+	if every <= 0 {
+		every = defaultMaintenanceEvery
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {

@@ -52,6 +52,9 @@ type Config struct {
 	// ShutdownTimeout is how long a stopping server lets requests in flight
 	// finish (SIGTERM, SIGINT). Zero: the default.
 	ShutdownTimeout time.Duration
+	// MaintenanceInterval is how often this instance runs the periodic
+	// jobs (mandate expiries, ended sessions). Zero: the default.
+	MaintenanceInterval time.Duration
 	// Dev marks the `procura dev` run: insecure cookies over http on loopback.
 	Dev bool
 }
@@ -89,6 +92,7 @@ var Vars = []Var{
 	{"PROCURA_DB_MAX_IDLE_TIME", "5m", "A pooled connection idle this long is closed."},
 	{"PROCURA_RETENTION_DAYS", "365", "A usager's identity (and the FranceConnect ID tokens kept as evidence) is erased this many days after their last mandate ended and their last identification; the journal and the mandates' signatures stay whole."},
 	{"PROCURA_SHUTDOWN_TIMEOUT", "20s", "On SIGTERM or SIGINT, how long requests in flight may finish before the server stops."},
+	{"PROCURA_MAINTENANCE_INTERVAL", "10m", "How often each instance runs the periodic jobs (mandate expiries, ended sessions); every job is safe to run on several instances at once."},
 	{"PROCURA_FC_ISSUER", "", "Issuer of the FranceConnect-like provider usagers are identified with. `procura dev` defaults to its mounted sandbox."},
 	{"PROCURA_FC_CLIENT_ID", "", "Procura's client id at that provider."},
 	{"PROCURA_FC_CLIENT_SECRET", "", "Procura's client secret at that provider."},
@@ -153,6 +157,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(get("PROCURA_SHUTDOWN_TIMEOUT")); err != nil {
 		errs = append(errs, fmt.Errorf("PROCURA_SHUTDOWN_TIMEOUT: %w", err))
+	}
+	if c.MaintenanceInterval, err = time.ParseDuration(get("PROCURA_MAINTENANCE_INTERVAL")); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_MAINTENANCE_INTERVAL: %w", err))
 	}
 	return c, errors.Join(errs...)
 }
@@ -220,6 +227,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout != 0 && (c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute) {
 		errs = append(errs, errors.New("PROCURA_SHUTDOWN_TIMEOUT: between 1s and 10m"))
+	}
+	if c.MaintenanceInterval != 0 && (c.MaintenanceInterval < time.Second || c.MaintenanceInterval > 24*time.Hour) {
+		errs = append(errs, errors.New("PROCURA_MAINTENANCE_INTERVAL: between 1s and 24h"))
 	}
 	fc := c.FranceConnect
 	if u, err := url.Parse(fc.Issuer); fc.Issuer == "" || err != nil || u.Host == "" || (u.Scheme != "https" && !(c.Dev && u.Scheme == "http")) {

@@ -29,7 +29,7 @@ func TestDefaultsAndValidConfig(t *testing.T) {
 		t.Fatalf("Validate: %v", err)
 	}
 	if c.BaseURL != "https://procura.example.fr" || c.ListenAddr != ":8080" || c.SessionIdleTimeout != 30*time.Minute ||
-		c.SessionMaxAge != 10*time.Hour || !c.SecureCookies() {
+		c.SessionMaxAge != 10*time.Hour || c.MaintenanceInterval != 10*time.Minute || !c.SecureCookies() {
 		t.Errorf("config = %+v", c)
 	}
 }
@@ -61,6 +61,8 @@ func TestInvalidSettingsNameTheirVariable(t *testing.T) {
 		{"bad log level", "PROCURA_LOG_LEVEL", "verbose", "PROCURA_LOG_LEVEL", false},
 		{"bad bool", "PROCURA_TRUST_PROXY_HEADERS", "perhaps", "PROCURA_TRUST_PROXY_HEADERS", false},
 		{"tiny body limit", "PROCURA_MAX_BODY_BYTES", "10", "PROCURA_MAX_BODY_BYTES", false},
+		{"bad maintenance interval", "PROCURA_MAINTENANCE_INTERVAL", "often", "PROCURA_MAINTENANCE_INTERVAL", false},
+		{"maintenance interval too short", "PROCURA_MAINTENANCE_INTERVAL", "100ms", "PROCURA_MAINTENANCE_INTERVAL: between 1s and 24h", false},
 		{"bad listen address", "PROCURA_LISTEN_ADDR", "8080", "PROCURA_LISTEN_ADDR", false},
 		{"missing FranceConnect issuer", "PROCURA_FC_ISSUER", "", "PROCURA_FC_ISSUER: required", false},
 		{"http FranceConnect issuer", "PROCURA_FC_ISSUER", "http://fc.example/api/v2", "PROCURA_FC_ISSUER", false},

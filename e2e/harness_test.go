@@ -50,6 +50,10 @@ type procura struct {
 	BaseURL, DatabaseURL string
 	env                  []string
 	listen               string
+	// transport carries every request of the test's clients to BaseURL;
+	// nil for http.DefaultTransport. The cluster test sets one that
+	// trusts its TLS proxy.
+	transport http.RoundTripper
 
 	mu     sync.Mutex
 	server *runningServer
@@ -296,7 +300,13 @@ func randomSIRET(t *testing.T) string {
 // newClient is a browser: its own cookie jar, no redirect following.
 func (p *procura) newClient(t *testing.T) *http.Client {
 	t.Helper()
-	return journey.NewClient(nil, 30*time.Second)
+	return journey.NewClient(p.transport, 30*time.Second)
+}
+
+// httpClient is a client without cookies for the service's back channel
+// (discovery, token, userinfo, JWKS).
+func (p *procura) httpClient() *http.Client {
+	return &http.Client{Transport: p.transport, Timeout: 10 * time.Second}
 }
 
 // browser is c on Procura, for the journey driver.

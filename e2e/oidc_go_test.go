@@ -89,7 +89,7 @@ func newKeyService(t *testing.T, p *procura) *service {
 // that the issuer is exactly the base URL.
 func (s *service) discover(t *testing.T) {
 	t.Helper()
-	s.ctx = oidc.ClientContext(context.Background(), &http.Client{Timeout: 10 * time.Second})
+	s.ctx = oidc.ClientContext(context.Background(), s.p.httpClient())
 	var err error
 	if s.provider, err = oidc.NewProvider(s.ctx, s.p.BaseURL); err != nil {
 		t.Fatalf("discovery: %v", err)
@@ -243,7 +243,7 @@ func (s *service) userinfo(t *testing.T, accessToken string) (int, string, strin
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, s.provider.UserInfoEndpoint(), nil)
 	req.Header.Set("Authorization", "Bearer "+accessToken)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.p.httpClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -679,7 +679,7 @@ func (s *service) endSessionURL(t *testing.T) string {
 // jwks fetches the published key set.
 func jwks(t *testing.T, p *procura) jose.JSONWebKeySet {
 	t.Helper()
-	resp, body := p.get(t, http.DefaultClient, "/oidc/jwks")
+	resp, body := p.get(t, p.httpClient(), "/oidc/jwks")
 	var set jose.JSONWebKeySet
 	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &set) != nil {
 		t.Fatalf("JWKS = %d %.500s", resp.StatusCode, body)

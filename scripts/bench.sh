@@ -13,6 +13,10 @@
 #   BENCH_GO_FLAGS        their flags (default: -benchtime 3s)
 #   BENCH_LOAD=0          skip the load test
 #   BENCH_DURATION=30s    measured length of each load phase
+#   BENCH_MAX_DURATION    measured length of the max phase (default
+#                         BENCH_DURATION): `make soak` measures the maximum
+#                         briefly, then holds half of it for BENCH_DURATION
+#   BENCH_OUT=load        name of the results file (bin/bench/<name>.json)
 #   BENCH_MODE=both       loadgen -mode: max, rate (BENCH_RATE/s) or both
 #   BENCH_AIDANTS=32      virtual aidants (logins in flight in the max phase)
 #   BENCH_USAGERS=10      usagers with a mandate in the organisation (≤ 10)
@@ -94,8 +98,8 @@ echo "== load test: ${server[*]} (pid $pid) on $PROCURA_BASE_URL, database $db"
 
 bin/loadgen -base "$PROCURA_BASE_URL" -procura bin/procura -server-pid "$pid" \
   -mode "${BENCH_MODE:-both}" -rate "${BENCH_RATE:-100}" \
-  -duration "${BENCH_DURATION:-30s}" -aidants "${BENCH_AIDANTS:-32}" -usagers "${BENCH_USAGERS:-10}" \
-  -json "$out/load.json" "${pprof[@]}" ${BENCH_LOADGEN_FLAGS:-}
+  -duration "${BENCH_DURATION:-30s}" -max-duration "${BENCH_MAX_DURATION:-${BENCH_DURATION:-30s}}" -aidants "${BENCH_AIDANTS:-32}" -usagers "${BENCH_USAGERS:-10}" \
+  -json "$out/${BENCH_OUT:-load}.json" "${pprof[@]}" ${BENCH_LOADGEN_FLAGS:-}
 
 if [ "${BENCH_PROFILE:-0}" != 0 ]; then
   echo "== profiles in $out: go tool pprof -top bin/profserver $out/max-cpu.pprof"

@@ -52,6 +52,9 @@ type options struct {
 	procedure    string
 	mode         string
 	duration     time.Duration
+	maxDuration  time.Duration
+	rssEvery     time.Duration
+	soak         bool
 	warmup       time.Duration
 	rate         float64
 	rateFraction float64
@@ -75,6 +78,9 @@ func main() {
 	flag.StringVar(&o.procedure, "procedure", "social", "procedure the service asks for (rep_scope)")
 	flag.StringVar(&o.mode, "mode", "both", "max (closed loop), rate (open loop at -rate) or both (max, then -rate-fraction of it)")
 	flag.DurationVar(&o.duration, "duration", 30*time.Second, "measured length of each phase")
+	flag.DurationVar(&o.maxDuration, "max-duration", 0, "measured length of the max phase (default: -duration); with -mode both and a long -duration, a short max phase then a long rate phase is a soak")
+	flag.DurationVar(&o.rssEvery, "rss-every", 0, "report the server's mean RSS over each slice this long (default: a tenth of the phase)")
+	flag.BoolVar(&o.soak, "soak", false, "fail (exit 1) unless the last phase had no error and the server's RSS stayed flat")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured run before each phase")
 	flag.Float64Var(&o.rate, "rate", 100, "logins started per second in rate mode")
 	flag.Float64Var(&o.rateFraction, "rate-fraction", 0.5, "in both mode, the rate phase's share of the measured maximum")
@@ -88,6 +94,9 @@ func main() {
 	flag.IntVar(&o.signinPar, "signin-parallel", 2, "sign-ins at once during the setup (each hashes a password with argon2id, 19 MiB)")
 	flag.Parse()
 	o.base = strings.TrimRight(o.base, "/")
+	if o.maxDuration <= 0 {
+		o.maxDuration = o.duration
+	}
 	if o.concurrency <= 0 || o.concurrency > o.aidants {
 		o.concurrency = o.aidants
 	}
@@ -118,6 +127,10 @@ func check(o options) error {
 		return fmt.Errorf("-signin-parallel must be at least 1")
 	case o.rate <= 0 || o.rateFraction <= 0:
 		return fmt.Errorf("-rate and -rate-fraction must be positive")
+	case o.duration <= 0 || o.maxDuration <= 0 || o.rssEvery < 0:
+		return fmt.Errorf("-duration and -max-duration must be positive, -rss-every not negative")
+	case o.soak && o.serverPID <= 0:
+		return fmt.Errorf("-soak needs -server-pid, to watch the server's memory")
 	}
 	return nil
 }
@@ -141,7 +154,7 @@ func run(ctx context.Context, o options) error {
 	}
 	var results []*Result
 	if o.mode == "max" || o.mode == "both" {
-		r, err := g.phase(ctx, phaseSpec{name: "max", concurrency: o.concurrency})
+		r, err := g.phase(ctx, phaseSpec{name: "max", concurrency: o.concurrency, duration: o.maxDuration})
 		if err != nil {
 			return err
 		}
@@ -156,7 +169,7 @@ func run(ctx context.Context, o options) error {
 			return fmt.Errorf("rate phase: %.2f logins/s is too low to measure", o.rate)
 		}
 		time.Sleep(2 * time.Second) // let the server settle between phases
-		r, err := g.phase(ctx, phaseSpec{name: "rate", rate: o.rate})
+		r, err := g.phase(ctx, phaseSpec{name: "rate", rate: o.rate, duration: o.duration})
 		if err != nil {
 			return err
 		}
@@ -175,6 +188,9 @@ func run(ctx context.Context, o options) error {
 			return fmt.Errorf("phase %s: no login completed", r.Phase)
 		}
 	}
+	if o.soak {
+		return soakVerdict(results[len(results)-1])
+	}
 	return nil
 }
 
@@ -188,4 +204,24 @@ func newTransport(o options) *http.Transport {
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 	}
+}
+
+// soakVerdict fails a soak whose last phase had an error or whose server
+// memory grew (DESIGN.md §10, issue 13: 0 errors, memory flat).
+func soakVerdict(r *Result) error {
+	var failed []string
+	if r.Errors > 0 {
+		failed = append(failed, fmt.Sprintf("%d errors", r.Errors))
+	}
+	if r.Server == nil {
+		failed = append(failed, "the server's memory was not sampled")
+	} else if !r.Server.RSSFlat() {
+		failed = append(failed, fmt.Sprintf("server RSS grew by %.1f MB", r.Server.RSSGrowthMB()))
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("soak (%s phase, %.0f s): %s", r.Phase, r.Seconds, strings.Join(failed, ", "))
+	}
+	fmt.Printf("\nsoak: %d logins in %.0f s at %.1f /s, 0 errors, server RSS flat (%+.1f MB)\n",
+		r.Logins, r.Seconds, r.LoginsPerSecond, r.Server.RSSGrowthMB())
+	return nil
 }

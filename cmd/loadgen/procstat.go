@@ -23,6 +23,36 @@ type ServerStats struct {
 	// sign-ins hash passwords with argon2id, 19 MiB each, two at a time).
 	HWMMB    float64 `json:"vmhwm_mb"`
 	CPUCores float64 `json:"cpu_cores"`
+	// RSSOverTime is the mean RSS of each successive slice of the window
+	// (-rss-every), to tell a flat memory from a leak over a long run.
+	RSSOverTime []RSSPoint `json:"rss_over_time,omitempty"`
+}
+
+// RSSPoint is the server's mean RSS over one slice of the window, ending
+// AtSeconds after the window's start.
+type RSSPoint struct {
+	AtSeconds float64 `json:"at_s"`
+	RSSMB     float64 `json:"rss_mb"`
+}
+
+// RSSGrowthMB is the mean RSS of the last slice minus that of the first
+// (0 with fewer than two slices).
+func (s *ServerStats) RSSGrowthMB() float64 {
+	if s == nil || len(s.RSSOverTime) < 2 {
+		return 0
+	}
+	return s.RSSOverTime[len(s.RSSOverTime)-1].RSSMB - s.RSSOverTime[0].RSSMB
+}
+
+// RSSFlat says whether the RSS stayed flat: the last slice's mean within
+// 10 % (and at least 5 MB) of the first's. A leak grows with the number
+// of requests served, so over a soak it shows as a steady climb; the Go
+// heap's breathing and the pool's warm-up stay within that margin.
+func (s *ServerStats) RSSFlat() bool {
+	if s == nil || len(s.RSSOverTime) < 2 {
+		return true
+	}
+	return s.RSSGrowthMB() <= max(5, 0.1*s.RSSOverTime[0].RSSMB)
 }
 
 // MachineStats says how busy the machine was during the window, and who
@@ -93,8 +123,9 @@ func snapshot(pid int) cpuSnapshot {
 }
 
 // startSampler measures from from to to: CPU at both ends, the server's
-// RSS every 200 ms.
-func startSampler(pid int, from, to time.Time) *sampler {
+// RSS every 200 ms, averaged over each slice of length every (none when
+// every is 0).
+func startSampler(pid int, from, to time.Time, every time.Duration) *sampler {
 	s := &sampler{stopc: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
@@ -108,7 +139,9 @@ func startSampler(pid int, from, to time.Time) *sampler {
 		if pid > 0 {
 			srv = &ServerStats{PID: pid}
 		}
-		var rssSum float64
+		var rssSum, sliceSum float64
+		var sliceN int
+		sliceEnd := begin.at.Add(every)
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
 		for stop := false; !stop; {
@@ -117,6 +150,12 @@ func startSampler(pid int, from, to time.Time) *sampler {
 					srv.Samples++
 					rssSum += rss
 					srv.RSSMaxMB, srv.HWMMB = max(srv.RSSMaxMB, rss), hwm
+					sliceSum += rss
+					sliceN++
+				}
+				if now := time.Now(); every > 0 && sliceN > 0 && !now.Before(sliceEnd) {
+					srv.RSSOverTime = append(srv.RSSOverTime, RSSPoint{AtSeconds: now.Sub(begin.at).Round(time.Second).Seconds(), RSSMB: sliceSum / float64(sliceN)})
+					sliceSum, sliceN, sliceEnd = 0, 0, sliceEnd.Add(every)
 				}
 			}
 			select {
@@ -125,6 +164,9 @@ func startSampler(pid int, from, to time.Time) *sampler {
 			case <-s.stopc:
 				stop = true
 			}
+		}
+		if srv != nil && every > 0 && sliceN > 0 {
+			srv.RSSOverTime = append(srv.RSSOverTime, RSSPoint{AtSeconds: time.Since(begin.at).Round(time.Second).Seconds(), RSSMB: sliceSum / float64(sliceN)})
 		}
 		end := snapshot(pid)
 		secs := end.at.Sub(begin.at).Seconds()

@@ -20,6 +20,7 @@ type phaseSpec struct {
 	name        string
 	concurrency int     // max mode: logins in flight
 	rate        float64 // rate mode: logins started per second
+	duration    time.Duration
 }
 
 // Result is what one phase measured.
@@ -120,10 +121,10 @@ func (r *recorder) add(total, wait time.Duration, times *journey.Timings, err er
 	}
 }
 
-// phase runs one measured phase: -warmup unmeasured, then -duration.
+// phase runs one measured phase: -warmup unmeasured, then spec.duration.
 func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) {
 	warmEnd := time.Now().Add(g.o.warmup)
-	end := warmEnd.Add(g.o.duration)
+	end := warmEnd.Add(spec.duration)
 	workers := spec.concurrency
 	if spec.rate > 0 {
 		workers = len(g.aidants)
@@ -136,10 +137,14 @@ func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) 
 		go func() {
 			defer profiles.Done()
 			time.Sleep(time.Until(warmEnd))
-			profileErr = g.profile(ctx, spec.name, g.o.duration)
+			profileErr = g.profile(ctx, spec.name, spec.duration)
 		}()
 	}
-	sampler := startSampler(g.o.serverPID, warmEnd, end)
+	rssEvery := g.o.rssEvery
+	if rssEvery <= 0 {
+		rssEvery = spec.duration / 10
+	}
+	sampler := startSampler(g.o.serverPID, warmEnd, end, rssEvery)
 
 	var wg sync.WaitGroup
 	if spec.rate == 0 {
@@ -162,7 +167,7 @@ func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) 
 		}
 	} else {
 		interval := time.Duration(float64(time.Second) / spec.rate)
-		jobs := make(chan time.Time, int(spec.rate*(g.o.warmup+g.o.duration).Seconds())+16)
+		jobs := make(chan time.Time, int(spec.rate*(g.o.warmup+spec.duration).Seconds())+16)
 		go func() {
 			defer close(jobs)
 			begin := time.Now()
@@ -211,7 +216,7 @@ func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) 
 		fmt.Fprintln(os.Stderr, "loadgen: profile:", profileErr)
 	}
 
-	res := &Result{Phase: spec.name, Concurrency: workers, TargetRate: spec.rate, Seconds: g.o.duration.Seconds(),
+	res := &Result{Phase: spec.name, Concurrency: workers, TargetRate: spec.rate, Seconds: spec.duration.Seconds(),
 		Latency: map[string]Percentiles{}, Server: server, Machine: machine, ErrorKinds: map[string]int{}}
 	res.Mode = "closed loop"
 	if spec.rate > 0 {
@@ -234,7 +239,7 @@ func (g *generator) phase(ctx context.Context, spec phaseSpec) (*Result, error) 
 		}
 	}
 	res.Logins, res.Errors = all.completed, all.errors
-	res.LoginsPerSecond = float64(all.completed) / g.o.duration.Seconds()
+	res.LoginsPerSecond = float64(all.completed) / spec.duration.Seconds()
 	res.Latency["login"] = percentiles(all.login)
 	for i := range journey.Steps {
 		res.Latency[i.String()] = percentiles(all.steps[i])
@@ -294,6 +299,17 @@ func (r *Result) Print(w io.Writer) {
 	if s := r.Server; s != nil {
 		fmt.Fprintf(w, "server pid %d: RSS max %.1f MB, mean %.1f MB (VmHWM since start %.1f MB); CPU %.2f cores\n",
 			s.PID, s.RSSMaxMB, s.RSSMeanMB, s.HWMMB, s.CPUCores)
+		if len(s.RSSOverTime) > 0 {
+			points := make([]string, len(s.RSSOverTime))
+			for i, p := range s.RSSOverTime {
+				points[i] = fmt.Sprintf("%s %.1f", time.Duration(p.AtSeconds*float64(time.Second)), p.RSSMB)
+			}
+			verdict := "flat"
+			if !s.RSSFlat() {
+				verdict = "NOT flat"
+			}
+			fmt.Fprintf(w, "server RSS over time (MB): %s → %+.1f MB, %s\n", strings.Join(points, ", "), s.RSSGrowthMB(), verdict)
+		}
 	}
 	if c := r.CPUPerLogin; c != nil {
 		fmt.Fprintf(w, "CPU per login: server %.2f ms, postgres %.2f ms (loadgen %.2f ms) → %.0f logins/s if they had the %d CPUs to themselves\n",

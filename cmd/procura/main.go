@@ -8,6 +8,7 @@
 //	procura admin aidant deactivate …  deactivate an account and end its sessions
 //	procura admin client create|list|disable  manage services (OIDC clients)
 //	procura keys list|rotate|retire    manage signing keys
+//	procura health [-url …]            exit 0 when the server is ready (container health checks)
 package main
 
 import (
@@ -52,6 +53,7 @@ Commands:
   admin client list          list the services
   admin client disable       disable a service (its tokens stop working)
   keys list|rotate|retire    signing keys (--purpose oidc|mandate, --alg, --kid)
+  health [-url URL]          probe the server's /readyz (exit 0 when ready), for health checks
 
 Configuration comes from PROCURA_* environment variables (see README.md).
 `
@@ -89,6 +91,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.clientDisable(ctx, args[3:])
 	case cmd == "keys":
 		err = c.keys(ctx, args[1:])
+	case cmd == "health":
+		err = c.health(ctx, args[1:])
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(c.Stdout, usage)
 		return 0
