@@ -143,7 +143,10 @@ func writeMandateSummary(d *document, a AttestationData, procs []procedure.Proce
 	}
 	d.field("Consentement", consent)
 	if a.Consent.EmailNotifications {
-		d.field("Avis par courriel", "demandé : l’usager est prévenu par courriel de chaque connexion faite en son nom")
+		// Procura sends no email yet (issue 12): the wish is recorded, and
+		// the attestation promises nothing more.
+		d.field("Avis par courriel", "souhaité par l’usager et enregistré ; Procura n’envoie pas encore ces avis : "+
+			"l’usager consulte les connexions faites en son nom dans son espace usager")
 	} else {
 		d.field("Avis par courriel", "non demandé : l’usager consulte les connexions faites en son nom dans son espace usager")
 	}
