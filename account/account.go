@@ -393,6 +393,13 @@ func (d *Directory) setActive(ctx context.Context, actor Actor, accountID, organ
 				return fmt.Errorf("account: end sessions: %w", err)
 			}
 			details["sessions_ended"] = fmt.Sprint(ended)
+			if d.tokens != nil {
+				revoked, err := d.tokens.RevokeByAidant(ctx, accountID)
+				if err != nil {
+					return fmt.Errorf("account: revoke tokens: %w", err)
+				}
+				details["tokens_revoked"] = fmt.Sprint(revoked)
+			}
 		}
 		return d.record(ctx, actor, action, accountID, organisationID, details)
 	})

@@ -19,6 +19,7 @@ type Directory struct {
 	db       *db.DB
 	journal  *audit.Journal
 	sessions Sessions
+	tokens   Tokens
 	totpSeal *seal.Sealer
 	now      func() time.Time
 	throttle ThrottlePolicy

@@ -40,6 +40,19 @@ type Sessions interface {
 	EndAccountSessions(ctx context.Context, accountID string) (int64, error)
 }
 
+// Tokens ends the codes and tokens an account obtained as an aidant
+// (authz.Store implements it), so that deactivation revokes them in its
+// transaction: every later use is refused anyway (the permission check
+// reads the account's state), but introspection and the journal then say
+// so at once.
+type Tokens interface {
+	RevokeByAidant(ctx context.Context, aidantID string) (int64, error)
+}
+
+// SetTokens gives the directory the OpenID Provider's store; call it at
+// wiring, before serving. Without it, deactivation ends sessions only.
+func (d *Directory) SetTokens(t Tokens) { d.tokens = t }
+
 // EndSession ends the session of a signed-in account and records it, in one
 // transaction. reason says why, for the journal (sign_out, rp_logout…);
 // organisationID is the organisation the account was working for, which

@@ -130,6 +130,7 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 		return nil, err
 	}
 	oauth := authz.NewStore(d, now)
+	dir.SetTokens(oauth)
 	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
 		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandate.New(d, j, dir, usagers, keys, oauth, now)}, nil
 }

@@ -83,6 +83,13 @@ func (s *Store) RevokeByMandate(ctx context.Context, mandateID string) (int64, e
 	return s.revokeBy(ctx, "mandate_id", mandateID)
 }
 
+// RevokeByAidant marks inactive every code and token an aidant obtained,
+// in the caller's transaction (deactivation). No index serves it: it is
+// rare, and the table holds only live codes and tokens.
+func (s *Store) RevokeByAidant(ctx context.Context, aidantID string) (int64, error) {
+	return s.revokeBy(ctx, "aidant_id", aidantID)
+}
+
 // revokeBy revokes the rows whose column (a constant, never input) is id.
 func (s *Store) revokeBy(ctx context.Context, column, id string) (int64, error) {
 	if !db.InTransaction(ctx) {

@@ -129,6 +129,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	}
 	e.keys = keys
 	oauth := authz.NewStore(d, e.clock.Now)
+	dir.SetTokens(oauth)
 	mandates := mandate.New(d, journal, dir, usagers, keys, oauth, e.clock.Now)
 	provider, err := authz.NewProvider(authz.ProviderConfig{
 		Issuer: e.ts.URL, Store: oauth, Keys: authz.KeyringKeys(keys), Journal: journal, DB: d, Now: e.clock.Now,
