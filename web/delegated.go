@@ -111,7 +111,7 @@ func (s *Server) renderChoice(w http.ResponseWriter, r *http.Request, c authz.Ch
 		page.Refusal = problem.MessageOf(c.Refusal)
 	}
 	for _, u := range c.Usagers {
-		row := templates.ChoiceUsager{Name: u.GivenName + " " + u.FamilyName, Birthdate: frenchBirthdate(u.Birthdate)}
+		row := templates.ChoiceUsager{Name: u.GivenName + " " + u.FamilyName, Birthdate: bornOn(u.Birthdate)}
 		for _, p := range u.Permissions {
 			proc, _ := procedure.ByID(p.Procedure)
 			row.Procedures = append(row.Procedures, templates.ChoiceProcedure{PermissionID: p.ID, Label: proc.Label, Warning: proc.Warning})

@@ -52,7 +52,7 @@ func (s *Server) handleUsagers(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	for _, u := range list {
-		row := templates.UsagerRow{Name: u.GivenName + " " + u.FamilyName, Birthdate: frenchBirthdate(u.Birthdate)}
+		row := templates.UsagerRow{Name: u.GivenName + " " + u.FamilyName, Birthdate: bornOn(u.Birthdate)}
 		for _, m := range u.Mandates {
 			row.Mandates = append(row.Mandates, s.mandateRow(m, now))
 		}
@@ -126,7 +126,7 @@ func (s *Server) renderMandate(w http.ResponseWriter, r *http.Request, id string
 	m, u, now := mp.mandate, mp.usager, s.now()
 	page := &templates.MandatePage{
 		Layout:  templates.Layout{Title: "Mandat"},
-		Mandate: s.mandateRow(m, now), UsagerName: u.Name(), Birthdate: frenchBirthdate(u.Birthdate),
+		Mandate: s.mandateRow(m, now), UsagerName: u.Name(), Birthdate: bornOn(u.Birthdate),
 		Durations: durationChoices(m.DurationDays), VerifyURL: s.verificationURL(m.ID), Notice: notice, Error: message,
 	}
 	for _, p := range m.Permissions {

@@ -205,7 +205,7 @@ func (s *Server) renderRecap(w http.ResponseWriter, r *http.Request, c caller, s
 	duration, _ := mandate.DurationByDays(d.DurationDays)
 	page := &templates.MandateRecapPage{
 		Layout:     templates.Layout{Title: "Récapitulatif du mandat"},
-		UsagerName: u.Name(), Birthdate: frenchBirthdate(u.Birthdate), Organisation: c.Current.Organisation.Name,
+		UsagerName: u.Name(), Birthdate: bornOn(u.Birthdate), Organisation: c.Current.Organisation.Name,
 		SIRET: c.Current.Organisation.SIRET, AidantName: c.Account.Name(), Duration: duration.Label,
 		ExpiresAt: mandate.FrenchDate(s.now().Add(time.Duration(d.DurationDays)*24*time.Hour), paris()), TextVersion: text.Version, Error: message,
 	}

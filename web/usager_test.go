@@ -168,6 +168,15 @@ func TestFrenchBirthdate(t *testing.T) {
 	}
 }
 
+// After "né(e)": never "né(e) le 1978" for a partial birthdate.
+func TestBornOn(t *testing.T) {
+	for in, want := range map[string]string{"1985-04-12": "le 12 avril 1985", "1962-00-00": "en 1962", "1970-08-00": "en août 1970"} {
+		if got := bornOn(in); got != want {
+			t.Errorf("bornOn(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // signInUsager identifies a new client as the sandbox identity in the
 // usager space.
 func (e *env) signInUsager(identity string) *http.Client {
