@@ -97,7 +97,7 @@ var managerNotices = map[string]string{
 	"reactive":      "Le compte est réactivé.",
 	"role":          "Les rôles sont modifiés.",
 	"retire":        "La personne ne fait plus partie de votre organisation.",
-	"totp":          "Le code à usage unique est réinitialisé : la personne enrôlera une application à sa prochaine connexion.",
+	"totp":          "Le code à usage unique est réinitialisé : la personne configurera une application à sa prochaine connexion.",
 	"carte":         "La carte TOTP est associée.",
 	"carte_retiree": "La carte TOTP est retirée.",
 	"ajoute":        "Le compte est ajouté à votre organisation.",

@@ -131,7 +131,7 @@ func (s *Server) beginPendingEnrolment(w http.ResponseWriter, r *http.Request, a
 }
 
 var errNoPendingEnrolment = problem.New(problem.Unauthorized,
-	"Votre demande d'enrôlement a expiré. Connectez-vous à nouveau avec votre adresse et votre mot de passe.")
+	"Votre configuration de l'application a expiré. Connectez-vous à nouveau avec votre adresse et votre mot de passe.")
 
 // pendingAccount returns the account waiting to enrol, if the wait is recent.
 func (s *Server) pendingAccount(r *http.Request) (string, error) {
@@ -204,7 +204,7 @@ func (s *Server) renderEnrolPageWith(w http.ResponseWriter, r *http.Request, sta
 		s.serveError(w, r, err)
 		return
 	}
-	page.Layout = templates.Layout{Title: "Enrôlement de votre application", CSRFToken: tok}
+	page.Layout = templates.Layout{Title: "Configuration de votre application", CSRFToken: tok}
 	page.QRCode, page.Secret = qr, e.Secret
 	s.render(w, r, status, page)
 }
