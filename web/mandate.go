@@ -150,7 +150,7 @@ func (s *Server) handleRevokeConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	m, u := mp.mandate, mp.usager
 	page := &templates.RevokeConfirmPage{Layout: templates.Layout{Title: "Confirmer la révocation"}, MandateID: m.ID,
-		UsagerName: "de " + u.Name(), What: "tout le mandat", Action: PathMandateRevoke(m.ID), Back: PathMandate(m.ID)}
+		UsagerName: "de " + u.Name(), What: "l’ensemble des démarches", Action: PathMandateRevoke(m.ID), Back: PathMandate(m.ID)}
 	if pid := r.URL.Query().Get("autorisation"); pid != "" {
 		found := false
 		for _, p := range m.Permissions {

@@ -163,7 +163,7 @@ func (s *Server) handleUsagerRevokeConfirm(w http.ResponseWriter, r *http.Reques
 		}
 		page := &templates.RevokeConfirmPage{Layout: templates.Layout{Title: "Confirmer la révocation", SignedInName: u.Name(),
 			SignOutAction: PathUsagerSignOut}, MandateID: m.ID, UsagerName: "confié à " + newNames(s).organisation(r.Context(), m.OrganisationID),
-			What: "tout le mandat", Action: PathUsagerMandateRevoke(m.ID), Back: PathUsagerSpace}
+			What: "l’ensemble des démarches", Action: PathUsagerMandateRevoke(m.ID), Back: PathUsagerSpace}
 		if pid != "" {
 			page.What = ""
 			for _, p := range m.Permissions {
