@@ -549,7 +549,7 @@ func TestVerifyStoredDetectsAlteredRows(t *testing.T) {
 		if v, err := f.mandates.VerifyStored(ctx, m.ID); err != nil || v.Status != mandate.StatusActive {
 			t.Fatalf("VerifyStored = %+v, %v", v, err)
 		}
-		if _, err := f.mandates.VerifyStored(ctx, "00000000-0000-0000-0000-000000000000"); !errors.Is(err, mandate.ErrUnknownMandate) {
+		if _, err := f.mandates.VerifyStored(ctx, "00000000-0000-0000-0000-000000000000"); !errors.Is(err, mandate.ErrNoSuchMandate) {
 			t.Errorf("unknown id: %v", err)
 		}
 		// Someone with database access extends the mandate: the signature no longer covers it.

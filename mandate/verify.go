@@ -14,6 +14,9 @@ import (
 var (
 	ErrSignatureInvalid = problem.New(problem.Invalid, "Ce mandat n'est pas authentique : sa signature ne correspond à aucune clé de Procura, ou son contenu a été modifié.")
 	ErrUnknownMandate   = problem.New(problem.NotFound, "Cette signature est valide, mais Procura ne connaît aucun mandat correspondant.")
+	// ErrNoSuchMandate answers a reference (an attestation's QR code) that
+	// names no mandate: no signature was given to judge.
+	ErrNoSuchMandate = problem.New(problem.NotFound, "Procura ne connaît aucun mandat sous cette référence. Vérifiez l'adresse, ou collez la signature imprimée sur l'attestation.")
 )
 
 // Verification is what the public verification page shows: whether the
@@ -74,12 +77,12 @@ func (r *Registry) Verify(ctx context.Context, compact string) (Verification, er
 // row altered in the database no longer verifies).
 func (r *Registry) VerifyStored(ctx context.Context, id string) (Verification, error) {
 	if !db.IsUUID(id) {
-		return Verification{}, ErrUnknownMandate
+		return Verification{}, ErrNoSuchMandate
 	}
 	var row mandateRow
 	err := r.db.Conn(ctx).Where("id = ?", id).Take(&row).Error
 	if db.NotFound(err) == db.ErrNotFound {
-		return Verification{}, ErrUnknownMandate
+		return Verification{}, ErrNoSuchMandate
 	}
 	if err != nil {
 		return Verification{}, fmt.Errorf("mandate: verify: %w", err)

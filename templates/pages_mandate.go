@@ -135,6 +135,8 @@ func (*RevokeConfirmPage) Template() string { return "mandate_revoke.html" }
 // from an attestation's QR code. It never shows the usager's identity.
 type VerifyPage struct {
 	Layout
+	// Ask shows the form to paste a signature (nothing was given).
+	Ask          bool
 	Valid        bool
 	Message      string
 	Status       string

@@ -226,7 +226,13 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	v, err := s.mandates.Verify(r.Context(), form.Get("signature"))
+	signature := strings.TrimSpace(form.Get("signature"))
+	if signature == "" {
+		// Nothing to check yet: the form to paste a signature.
+		s.render(w, r, http.StatusOK, &templates.VerifyPage{Layout: templates.Layout{Title: "Vérification d'un mandat"}, Ask: true})
+		return
+	}
+	v, err := s.mandates.Verify(r.Context(), signature)
 	s.renderVerification(w, r, v, err)
 }
 
