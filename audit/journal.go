@@ -57,6 +57,9 @@ func (j *Journal) Record(ctx context.Context, e Entry) error {
 	if e.Time.IsZero() {
 		e.Time = j.now()
 	}
+	// Microseconds: what both engines store, so that the leaf hashed later
+	// from the stored row is the entry recorded.
+	e.Time = e.Time.UTC().Truncate(time.Microsecond)
 	if e.RequestID == "" {
 		e.RequestID = RequestID(ctx)
 	}
@@ -123,17 +126,29 @@ func (j *Journal) List(ctx context.Context, f Filter) ([]Entry, error) {
 	}
 	entries := make([]Entry, len(rows))
 	for i, r := range rows {
-		var details map[string]string
-		if r.Details != "" && r.Details != "{}" {
-			if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
-				return nil, fmt.Errorf("audit: entry %d details: %w", r.ID, err)
-			}
+		e, err := r.entry()
+		if err != nil {
+			return nil, err
 		}
-		entries[i] = Entry{
-			ID: r.ID, Time: r.OccurredAt, Action: Action(r.Action), ActorKind: ActorKind(r.ActorKind), ActorID: r.ActorID,
-			OrganisationID: r.OrganisationID, UsagerID: r.UsagerID, MandateID: r.MandateID, PermissionID: r.PermissionID,
-			Procedure: r.Procedure, ClientID: r.ClientID, RequestID: r.RequestID, Details: details,
-		}
+		entries[i] = e
 	}
 	return entries, nil
+}
+
+// entry reads r. Details are a JSON object of strings when written by
+// Record; anything else (a row written by hand) is kept as its raw text
+// under the key "_raw", so that the entry still has one canonical leaf and
+// `procura audit verify` shows what was stored.
+func (r row) entry() (Entry, error) {
+	e := Entry{
+		ID: r.ID, Time: r.OccurredAt.UTC(), Action: Action(r.Action), ActorKind: ActorKind(r.ActorKind), ActorID: r.ActorID,
+		OrganisationID: r.OrganisationID, UsagerID: r.UsagerID, MandateID: r.MandateID, PermissionID: r.PermissionID,
+		Procedure: r.Procedure, ClientID: r.ClientID, RequestID: r.RequestID,
+	}
+	if r.Details != "" && r.Details != "{}" {
+		if err := json.Unmarshal([]byte(r.Details), &e.Details); err != nil {
+			e.Details = map[string]string{"_raw": r.Details}
+		}
+	}
+	return e, nil
 }
