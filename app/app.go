@@ -7,6 +7,7 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/mod/sumdb/note"
 
 	"context"
 	"errors"
@@ -32,11 +33,15 @@ import (
 
 // App is a wired Procura server.
 type App struct {
-	Config    config.Config
-	Logger    *slog.Logger
-	Now       func() time.Time
-	DB        *db.DB
-	Journal   *audit.Journal
+	Config  config.Config
+	Logger  *slog.Logger
+	Now     func() time.Time
+	DB      *db.DB
+	Journal *audit.Journal
+	// Sequencer integrates the journal's entries into its Merkle tree and
+	// signs its checkpoints; nil when the base URL (which names the
+	// journal) is not configured, as in some operator commands.
+	Sequencer *audit.Sequencer
 	Directory *account.Directory
 	Usagers   *usager.Registry
 	Keys      *keyring.Keyring
@@ -77,12 +82,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, now func()
 }
 
 // ensureKeys creates the first signing keys on a new store: ES256 and
-// RS256 for the OpenID Provider, ES256 for mandates.
+// RS256 for the OpenID Provider, ES256 for mandates, Ed25519 for the
+// journal's checkpoints.
 func (a *App) ensureKeys(ctx context.Context) error {
 	for _, k := range []struct {
 		purpose keyring.Purpose
 		alg     jose.SignatureAlgorithm
-	}{{keyring.PurposeOIDC, jose.ES256}, {keyring.PurposeOIDC, jose.RS256}, {keyring.PurposeMandate, jose.ES256}} {
+	}{{keyring.PurposeOIDC, jose.ES256}, {keyring.PurposeOIDC, jose.RS256}, {keyring.PurposeMandate, jose.ES256},
+		{keyring.PurposeJournal, jose.EdDSA}} {
 		if _, err := a.Keys.Ensure(ctx, k.purpose, k.alg); err != nil {
 			return fmt.Errorf("signing keys: %w", err)
 		}
@@ -107,8 +114,14 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 		return nil, err
 	}
 	oauth := authz.NewStore(d, now)
-	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys,
-		OAuth: oauth, Mandates: mandate.New(d, j, dir, keys, oauth, now)}, nil
+	a := &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys,
+		OAuth: oauth, Mandates: mandate.New(d, j, dir, keys, oauth, now)}
+	if origin, err := audit.Origin(cfg.BaseURL); err == nil {
+		a.Sequencer = audit.NewSequencer(j, origin, func(ctx context.Context) (note.Signer, error) {
+			return keys.NoteSigner(ctx, origin)
+		})
+	}
+	return a, nil
 }
 
 func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -163,4 +164,15 @@ func signCheckpoint(c Checkpoint, signer note.Signer) (string, error) {
 		return "", errors.New("audit: signed checkpoint does not start with its body")
 	}
 	return string(signed), nil
+}
+
+// Origin returns the log origin named by the server's base URL: its host
+// and path, then "/journal" (C2SP tlog-checkpoint: a schema-less URL that
+// identifies the log), for example "procura.example.fr/journal".
+func Origin(baseURL string) (string, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("audit: the journal's origin needs the base URL (PROCURA_BASE_URL), got %q", baseURL)
+	}
+	return u.Host + strings.TrimRight(u.Path, "/") + "/journal", nil
 }

@@ -292,3 +292,13 @@ type nodeRow struct {
 }
 
 func (nodeRow) TableName() string { return "audit_tree_nodes" }
+
+// Pending counts the entries recorded but not yet integrated.
+func (j *Journal) Pending(ctx context.Context) (int64, error) {
+	var n int64
+	err := j.db.Conn(ctx).Raw("SELECT (SELECT COUNT(*) FROM audit_entries) - (SELECT COUNT(*) FROM audit_leaves)").Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("audit: count pending entries: %w", err)
+	}
+	return n, nil
+}

@@ -8,6 +8,7 @@
 //	procura admin aidant deactivate …  deactivate an account and end its sessions
 //	procura admin client create|list|disable  manage services (OIDC clients)
 //	procura keys list|rotate|retire    manage signing keys
+//	procura audit key|checkpoint|integrate|verify|proof|verify-receipt  the journal as evidence
 package main
 
 import (
@@ -48,7 +49,14 @@ Commands:
   admin client create        register a service (OIDC client); prints its secret once
   admin client list          list the services
   admin client disable       disable a service (its tokens stop working)
-  keys list|rotate|retire    signing keys (--purpose oidc|mandate, --alg, --kid)
+  keys list|rotate|retire    signing keys (--purpose oidc|mandate|journal, --alg, --kid)
+  audit key                  print the journal's checkpoint verifier keys (current first)
+  audit checkpoint           print the journal's latest signed checkpoint
+  audit integrate            integrate pending entries now (the server does it every 250 ms)
+  audit verify [--json] [--key VKEY]  recompute the journal's tree and check every checkpoint
+  audit proof --entry N      print entry N's receipt (inclusion proof and signed checkpoint)
+  audit proof --from A [--to B]  print a consistency proof between two tree sizes
+  audit verify-receipt [--key VKEY] FILE  check a receipt (offline with --key)
 
 Configuration comes from PROCURA_* environment variables (see README.md).
 `
@@ -82,6 +90,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.clientDisable(ctx, args[3:])
 	case cmd == "keys":
 		err = c.keys(ctx, args[1:])
+	case cmd == "audit":
+		err = c.auditCmd(ctx, args[1:])
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(c.Stdout, usage)
 		return 0
