@@ -154,6 +154,12 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	a.Web, err = web.New(web.Deps{
 		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates,
 		Provider: provider, Logger: logger, Now: now,
+		JournalKeys: func(ctx context.Context) ([]string, error) {
+			if a.Sequencer == nil {
+				return nil, errors.New("app: the journal has no origin (PROCURA_BASE_URL)")
+			}
+			return a.Keys.NoteVerifierKeys(ctx, a.Sequencer.Origin())
+		},
 		Settings: web.Settings{
 			BaseURL:            cfg.BaseURL,
 			SecureCookies:      cfg.SecureCookies(),

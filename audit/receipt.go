@@ -68,8 +68,13 @@ func (j *Journal) Receipt(ctx context.Context, id int64) (Receipt, error) {
 // checkpoint fit in a few kilobytes.
 const maxReceipt = 64 << 10
 
-// ErrBadReceipt is wrapped by every refusal of VerifyReceipt.
-var ErrBadReceipt = errors.New("audit: receipt refused")
+// ErrBadReceipt is wrapped by every refusal of VerifyReceipt; ErrNotInTree
+// too when the receipt is well formed and signed but its entry is not in
+// the tree its checkpoint signs (the entry or the proof was changed).
+var (
+	ErrBadReceipt = errors.New("audit: receipt refused")
+	ErrNotInTree  = errors.New("the entry is not in the tree the checkpoint signs")
+)
 
 // VerifyReceipt checks a receipt offline: its layout, its checkpoint's
 // signature (one of verifiers) and origin, and that the entry's leaf is in
@@ -104,7 +109,33 @@ func VerifyReceipt(data []byte, origin string, verifiers note.Verifiers) (Receip
 		return Receipt{}, Checkpoint{}, fmt.Errorf("%w: tree size %d, but the checkpoint signs %d", ErrBadReceipt, r.TreeSize, c.Size)
 	}
 	if err := proof.VerifyInclusion(hasher, r.LeafIndex, r.TreeSize, r.Entry.Hash(), r.Proof, c.Root); err != nil {
-		return Receipt{}, Checkpoint{}, fmt.Errorf("%w: the entry is not in the tree the checkpoint signs: %w", ErrBadReceipt, err)
+		return Receipt{}, Checkpoint{}, fmt.Errorf("%w: %w: %w", ErrBadReceipt, ErrNotInTree, err)
 	}
 	return r, c, nil
+}
+
+// ErrFork is returned by CheckConsistent when a checkpoint signed by the
+// journal's key is not a prefix of the journal's current tree: the log
+// showed two different histories.
+var ErrFork = errors.New("audit: the checkpoint is not consistent with the journal's latest: fork")
+
+// CheckConsistent checks that c, a checkpoint already verified (a
+// receipt's, a witness's), is a prefix of the journal's latest tree, with an
+// RFC 6962 §2.1.2 consistency proof.
+func (j *Journal) CheckConsistent(ctx context.Context, c Checkpoint) error {
+	latest, err := j.LatestCheckpoint(ctx)
+	if err != nil {
+		return err
+	}
+	if c.Size > latest.Size {
+		return fmt.Errorf("%w: it signs %d entries, the journal only %d", ErrFork, c.Size, latest.Size)
+	}
+	p, err := j.ConsistencyProof(ctx, c.Size, latest.Size)
+	if err != nil {
+		return err
+	}
+	if err := proof.VerifyConsistency(hasher, c.Size, latest.Size, p, c.Root, latest.Root); err != nil {
+		return fmt.Errorf("%w: %w", ErrFork, err)
+	}
+	return nil
 }

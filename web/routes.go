@@ -57,6 +57,10 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("POST /usager/deconnexion", s.handleUsagerSignOut)
 	s.pages.HandleFunc("GET /usager/mandats/{id}/revoquer", s.handleUsagerRevokeConfirm)
 	s.pages.HandleFunc("POST /usager/mandats/{id}/revoquer", s.handleUsagerRevoke)
+	s.pages.HandleFunc("GET /usager/actes/{id}/recu", s.handleActReceipt)
+
+	// The journal, public: what its checkpoints are, and a receipt check.
+	s.pages.HandleFunc("GET /journal", s.handleJournalPage)
 	s.pages.HandleFunc("GET /franceconnect/callback", s.handleFranceConnectCallback)
 	s.pages.HandleFunc("GET /franceconnect/deconnexion", s.handleFranceConnectLogoutReturn)
 

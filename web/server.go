@@ -9,6 +9,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,7 +58,11 @@ type Deps struct {
 	// Provider is the OpenID Provider whose pages (authorization, choice,
 	// logout) the server shows and whose endpoints it mounts.
 	Provider *authz.Provider
-	Logger   *slog.Logger
+	// JournalKeys returns the verifier keys of the journal's checkpoints
+	// (keyring purpose "journal"), shown on /journal and used to check
+	// receipts there.
+	JournalKeys func(ctx context.Context) ([]string, error)
+	Logger      *slog.Logger
 	// Now is the clock of sessions and audit entries.
 	Now      func() time.Time
 	Settings Settings
@@ -73,6 +78,9 @@ type Server struct {
 	usagers       *usager.Registry
 	mandates      *mandate.Registry
 	provider      *authz.Provider
+	journalKeys   func(ctx context.Context) ([]string, error)
+	// journalOrigin names the journal in its checkpoints (audit.Origin).
+	journalOrigin string
 	log           *slog.Logger
 	now           func() time.Time
 	settings      Settings
@@ -110,12 +118,16 @@ func New(deps Deps) (*Server, error) {
 		usagers:       deps.Usagers,
 		mandates:      deps.Mandates,
 		provider:      deps.Provider,
+		journalKeys:   deps.JournalKeys,
 		log:           deps.Logger,
 		now:           deps.Now,
 		settings:      deps.Settings,
 		hsts:          u.Scheme == "https",
 		sessions:      NewSessionStore(deps.DB, deps.Now, deps.Settings),
 		cop:           http.NewCrossOriginProtection(),
+	}
+	if s.journalOrigin, err = audit.Origin(deps.Settings.BaseURL); err != nil {
+		return nil, err
 	}
 	if s.static, err = loadStaticFiles(static.FS); err != nil {
 		return nil, err
@@ -145,6 +157,9 @@ func (d Deps) check() error {
 	}
 	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil || d.Provider == nil {
 		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers, Deps.Mandates and Deps.Provider are required"))
+	}
+	if d.JournalKeys == nil {
+		errs = append(errs, errors.New("web: Deps.JournalKeys is required"))
 	}
 	if d.Logger == nil {
 		errs = append(errs, errors.New("web: Deps.Logger is required"))
