@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"procura/account"
@@ -74,6 +75,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, now func()
 	if err == nil {
 		err = a.ensureKeys(ctx)
 	}
+	if err == nil {
+		err = a.warnJournalWritable(ctx)
+	}
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -93,6 +97,22 @@ func (a *App) ensureKeys(ctx context.Context) error {
 		if _, err := a.Keys.Ensure(ctx, k.purpose, k.alg); err != nil {
 			return fmt.Errorf("signing keys: %w", err)
 		}
+	}
+	return nil
+}
+
+// warnJournalWritable warns, loudly, when the role the server connects as
+// could rewrite the journal: DESIGN.md §6 wants the application to hold
+// only INSERT and SELECT on it (README, "Database roles").
+func (a *App) warnJournalWritable(ctx context.Context) error {
+	risks, err := a.DB.WriteRisks(ctx, audit.Tables())
+	if err != nil {
+		return err
+	}
+	if len(risks) > 0 {
+		a.Logger.Warn("SECURITY: the database role of this server can rewrite the audit journal; "+
+			"run `procura admin db-roles` as the schema owner and connect as the role it creates",
+			"risks", strings.Join(risks, "; "))
 	}
 	return nil
 }

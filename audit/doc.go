@@ -55,3 +55,9 @@
 // middle leaves nothing behind and the next batch starts again from the
 // latest checkpoint.
 package audit
+
+// Tables are the journal's tables: the application may only SELECT and
+// INSERT on them (db.GrantAppRole, `procura admin db-roles`).
+func Tables() []string {
+	return []string{"audit_entries", "audit_leaves", "audit_tree_nodes", "audit_checkpoints"}
+}

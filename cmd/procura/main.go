@@ -7,6 +7,7 @@
 //	procura admin aidant create …      create an aidant or manager account
 //	procura admin aidant deactivate …  deactivate an account and end its sessions
 //	procura admin client create|list|disable  manage services (OIDC clients)
+//	procura admin db-roles             create the server's least-privileged database role
 //	procura keys list|rotate|retire    manage signing keys
 //	procura audit key|checkpoint|integrate|verify|proof|verify-receipt  the journal as evidence
 package main
@@ -49,6 +50,9 @@ Commands:
   admin client create        register a service (OIDC client); prints its secret once
   admin client list          list the services
   admin client disable       disable a service (its tokens stop working)
+  admin db-roles [--role procura_app] [--password-env VAR]
+                             as the schema owner: the server's role, with only SELECT
+                             and INSERT on the journal (run again after each migrate)
   keys list|rotate|retire    signing keys (--purpose oidc|mandate|journal, --alg, --kid)
   audit key                  print the journal's checkpoint verifier keys (current first)
   audit checkpoint           print the journal's latest signed checkpoint
@@ -88,6 +92,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.clientList(ctx, args[3:])
 	case cmd == "admin" && len(args) >= 3 && args[1] == "client" && args[2] == "disable":
 		err = c.clientDisable(ctx, args[3:])
+	case cmd == "admin" && len(args) >= 2 && args[1] == "db-roles":
+		err = c.dbRoles(ctx, args[2:])
 	case cmd == "keys":
 		err = c.keys(ctx, args[1:])
 	case cmd == "audit":
