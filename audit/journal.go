@@ -44,6 +44,9 @@ type row struct {
 
 func (row) TableName() string { return "audit_entries" }
 
+// maxDetails bounds an entry's details, encoded.
+const maxDetails = 8 << 10
+
 // Record writes e in the transaction carried by ctx. Its time is the
 // journal's clock and its request id the context's, unless already set.
 // An error here must fail the act (fail closed).
@@ -69,6 +72,11 @@ func (j *Journal) Record(ctx context.Context, e Entry) error {
 		if details, err = json.Marshal(e.Details); err != nil {
 			return fmt.Errorf("audit: details: %w", err)
 		}
+	}
+	if len(details) > maxDetails {
+		// A small JSON of facts (DESIGN.md §6); the leaf must also fit an
+		// entry bundle's 2-byte length (tiles.go).
+		return fmt.Errorf("audit: details of %d bytes, at most %d", len(details), maxDetails)
 	}
 	r := row{
 		OccurredAt: e.Time.UTC(), Action: string(e.Action), ActorKind: string(e.ActorKind), ActorID: e.ActorID,

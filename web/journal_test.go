@@ -68,6 +68,12 @@ func TestUsagerDownloadsAndChecksTheReceiptOfAnAct(t *testing.T) {
 		}
 
 		anonymous := e.newClient()
+		if resp, cp := e.follow(anonymous, "/journal/checkpoint"); resp.StatusCode != http.StatusOK || !strings.HasPrefix(cp, testJournalOrigin+"\n") {
+			t.Errorf("/journal/checkpoint = %d %q", resp.StatusCode, cp)
+		}
+		if resp, _ := e.follow(anonymous, "/journal/tile/0/000.p/1"); resp.StatusCode != http.StatusOK {
+			t.Errorf("/journal/tile/0/000.p/1 = %d", resp.StatusCode)
+		}
 		_, page := e.follow(anonymous, "/journal")
 		if !strings.Contains(page, testJournalOrigin+"&#43;") || !strings.Contains(page, "point de contrôle") {
 			t.Fatalf("journal page: %s", page)

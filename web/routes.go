@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"procura/audit"
 	"procura/authz"
 )
 
@@ -83,6 +84,12 @@ func (s *Server) routes() http.Handler {
 	oidc.HandleFunc("POST "+authz.PathAuthorize, s.handleAuthorize)
 	oidc.HandleFunc("GET "+authz.PathLogout, s.handleOIDCLogout)
 	oidc.HandleFunc("POST "+authz.PathLogout, s.handleOIDCLogout)
+	// The journal in the C2SP tlog-tiles layout: read-only, public,
+	// cacheable, for independent verifiers (audit.TilesHandler).
+	tiles := http.StripPrefix("/journal", audit.TilesHandler(s.journal))
+	s.root.Handle("/journal/checkpoint", tiles)
+	s.root.Handle("/journal/tile/", tiles)
+
 	exempt := s.routed(oidc, false)
 	for _, path := range []string{authz.PathDiscovery, authz.PathJWKS, authz.PathAuthorize, authz.PathToken,
 		authz.PathUserinfo, authz.PathRevoke, authz.PathIntrospect, authz.PathLogout} {
