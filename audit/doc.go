@@ -30,7 +30,7 @@
 //
 // On PostgreSQL every entry carries the id of the transaction that wrote it
 // (column xid, DEFAULT pg_current_xact_id(): no extra statement on the
-// act's path). A batch takes the snapshot's xmin, the oldest transaction
+// act's path; a BRIN index, nearly free to maintain, finds the new ones). A batch takes the snapshot's xmin, the oldest transaction
 // still running anywhere in the cluster: every transaction below it has
 // ended, so the entries it wrote are visible now or never will be (rolled
 // back). The sequencer integrates, in (xid, id) order, the entries after

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -216,13 +215,15 @@ func (s *Sequencer) pending(ctx context.Context, latest StoredCheckpoint) ([]pen
 	}
 	// Every transaction whose id is below the snapshot's xmin has ended:
 	// its entries are visible now or never will be.
-	var horizon string
-	if err := conn.Raw("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").Scan(&horizon).Error; err != nil {
+	var horizon int64
+	if err := conn.Raw("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").Scan(&horizon).Error; err != nil {
 		return nil, fmt.Errorf("audit: snapshot horizon: %w", err)
 	}
-	err := conn.Raw("SELECT "+pendingColumns+", xid::text::bigint AS xid FROM audit_entries"+
-		" WHERE (xid, id) > (?::xid8, ?) AND xid < ?::xid8 ORDER BY xid, id LIMIT ?",
-		strconv.FormatInt(latest.lastXID, 10), latest.lastEntryID, horizon, s.batch).Scan(&rows).Error
+	// (xid, id) > (lastXID, lastEntryID), written so that the primary key
+	// serves the first branch and the BRIN index on xid the second.
+	err := conn.Raw("SELECT "+pendingColumns+", xid FROM audit_entries"+
+		" WHERE ((xid = ? AND id > ?) OR (xid > ? AND xid < ?)) ORDER BY xid, id LIMIT ?",
+		latest.lastXID, latest.lastEntryID, latest.lastXID, horizon, s.batch).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("audit: read entries to integrate: %w", err)
 	}

@@ -98,7 +98,7 @@ func TestVerifyNamesTheTamperedEntry(t *testing.T) {
 			tamper: func(t *testing.T, d *db.DB, j *audit.Journal) {
 				insert := "INSERT INTO audit_entries (id, occurred_at, action, actor_kind, actor_id) VALUES (0, '2026-11-22 09:00:00', 'aidant.sign_in', 'aidant', 'ghost')"
 				if d.Dialect == db.Postgres {
-					insert = "INSERT INTO audit_entries (id, occurred_at, action, actor_kind, actor_id, xid) VALUES (0, '2026-11-22 09:00:00', 'aidant.sign_in', 'aidant', 'ghost', '3')"
+					insert = "INSERT INTO audit_entries (id, occurred_at, action, actor_kind, actor_id, xid) VALUES (0, '2026-11-22 09:00:00', 'aidant.sign_in', 'aidant', 'ghost', 3)"
 				}
 				asSuperuser(t, d, insert)
 			},

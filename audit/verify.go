@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
-	"strconv"
 
 	"github.com/transparency-dev/merkle/compact"
 	"golang.org/x/mod/sumdb/note"
@@ -230,8 +229,8 @@ func (j *Journal) verifyNothingBehind(ctx context.Context, latest StoredCheckpoi
 	behind := "e.id <= ?"
 	args := []any{latest.lastEntryID}
 	if j.db.Dialect == db.Postgres {
-		behind = "(e.xid, e.id) <= (?::xid8, ?)"
-		args = []any{strconv.FormatInt(latest.lastXID, 10), latest.lastEntryID}
+		behind = "(e.xid, e.id) <= (?, ?)"
+		args = []any{latest.lastXID, latest.lastEntryID}
 	}
 	var ids []int64
 	err := j.db.Conn(ctx).Raw("SELECT e.id FROM audit_entries e WHERE "+behind+
