@@ -89,18 +89,23 @@ func (j *Journal) Verify(ctx context.Context, opts VerifyOptions) (Report, error
 	}
 	tree := rangeFactory.NewEmptyRange(0)
 	goodSize := uint64(0) // size of the last checkpoint whose root matched
-	for {
-		n, err := j.verifyLeaves(ctx, tree, roots, &goodSize, &rep)
-		if err != nil {
-			return rep, err
+	// One goroutine reads the next page while this one hashes the last.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	pages := make(chan leafPage, 1)
+	go j.readLeaves(readCtx, pages)
+	for page := range pages {
+		if page.err != nil {
+			return rep, page.err
+		}
+		if !checkLeaves(page.leaves, tree, roots, &goodSize, &rep) {
+			break // a hole: the tree cannot be recomputed past it
 		}
 		if opts.Progress != nil {
 			opts.Progress(tree.End(), total)
 		}
-		if n < verifyPage {
-			break
-		}
 	}
+	stopReading()
 	rep.TreeSize = tree.End()
 	if root, _ := tree.GetRootHash(nil); root != nil {
 		rep.RootHash = base64.StdEncoding.EncodeToString(root)
@@ -156,54 +161,92 @@ func (j *Journal) verifyCheckpoints(ctx context.Context, opts VerifyOptions, rep
 	return roots, latest, nil
 }
 
-// verifyLeaves checks the next page of leaves and returns how many it read.
-func (j *Journal) verifyLeaves(ctx context.Context, tree *compact.Range, roots map[uint64][]byte, goodSize *uint64, rep *Report) (int, error) {
-	rows, err := j.db.Conn(ctx).Raw(`SELECT l.leaf_index, l.entry_id, l.leaf_hash, e.id, e.occurred_at, e.action, e.actor_kind,
-		e.actor_id, e.organisation_id, e.usager_id, e.mandate_id, e.permission_id, e.procedure, e.client_id, e.request_id, e.details
+// storedLeaf is a leaf as stored, with its entry (present false when the
+// entry's row is gone).
+type storedLeaf struct {
+	index, entryID int64
+	hash           []byte
+	present        bool
+	entry          row
+}
+
+type leafPage struct {
+	leaves []storedLeaf
+	err    error
+}
+
+// readLeaves sends the leaves, with their entries, page by page in leaf
+// order, then closes pages.
+func (j *Journal) readLeaves(ctx context.Context, pages chan<- leafPage) {
+	defer close(pages)
+	from := int64(0)
+	for {
+		leaves, err := j.readLeafPage(ctx, from)
+		select {
+		case pages <- leafPage{leaves: leaves, err: err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil || len(leaves) < verifyPage {
+			return
+		}
+		from = leaves[len(leaves)-1].index + 1
+	}
+}
+
+func (j *Journal) readLeafPage(ctx context.Context, from int64) ([]storedLeaf, error) {
+	rows, err := j.db.Conn(ctx).Raw(`SELECT l.leaf_index, l.entry_id, l.leaf_hash, e.id IS NOT NULL, e.occurred_at,
+		COALESCE(e.action, ''), COALESCE(e.actor_kind, ''), COALESCE(e.actor_id, ''), COALESCE(e.organisation_id, ''),
+		COALESCE(e.usager_id, ''), COALESCE(e.mandate_id, ''), COALESCE(e.permission_id, ''), COALESCE(e.procedure, ''),
+		COALESCE(e.client_id, ''), COALESCE(e.request_id, ''), COALESCE(e.details, '{}')
 		FROM audit_leaves l LEFT JOIN audit_entries e ON e.id = l.entry_id
-		WHERE l.leaf_index >= ? ORDER BY l.leaf_index LIMIT ?`, tree.End(), verifyPage).Rows()
+		WHERE l.leaf_index >= ? ORDER BY l.leaf_index LIMIT ?`, from, verifyPage).Rows()
 	if err != nil {
-		return 0, fmt.Errorf("audit: read leaves: %w", err)
+		return nil, fmt.Errorf("audit: read leaves: %w", err)
 	}
 	defer rows.Close()
-	n := 0
+	leaves := make([]storedLeaf, 0, verifyPage)
 	for rows.Next() {
-		var (
-			index, entryID int64
-			stored         []byte
-			id             sql.NullInt64
-			r              row
-			occurred       sql.NullTime
-			strs           [11]sql.NullString
-		)
-		if err := rows.Scan(&index, &entryID, &stored, &id, &occurred, &strs[0], &strs[1], &strs[2], &strs[3], &strs[4],
-			&strs[5], &strs[6], &strs[7], &strs[8], &strs[9], &strs[10]); err != nil {
-			return n, fmt.Errorf("audit: read leaf: %w", err)
+		var l storedLeaf
+		var occurred sql.NullTime // a column of its own keeps its type on SQLite
+		r := &l.entry
+		if err := rows.Scan(&l.index, &l.entryID, &l.hash, &l.present, &occurred, &r.Action, &r.ActorKind, &r.ActorID,
+			&r.OrganisationID, &r.UsagerID, &r.MandateID, &r.PermissionID, &r.Procedure, &r.ClientID, &r.RequestID, &r.Details); err != nil {
+			return nil, fmt.Errorf("audit: read leaf: %w", err)
 		}
-		n++
-		if uint64(index) != tree.End() {
+		r.ID, r.OccurredAt = l.entryID, occurred.Time
+		leaves = append(leaves, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit: read leaves: %w", err)
+	}
+	return leaves, nil
+}
+
+// checkLeaves recomputes leaves and appends them to tree, checking the
+// root at every checkpoint's size. It returns false at a hole in the
+// leaves, past which nothing can be recomputed.
+func checkLeaves(leaves []storedLeaf, tree *compact.Range, roots map[uint64][]byte, goodSize *uint64, rep *Report) bool {
+	for _, l := range leaves {
+		if uint64(l.index) != tree.End() {
 			rep.add(Finding{LeafIndex: int64(tree.End()), Problem: fmt.Sprintf(
-				"leaves %d to %d are missing from audit_leaves", tree.End(), index-1)})
-			// The tree cannot be recomputed past a hole: stop here.
-			return 0, nil
+				"leaves %d to %d are missing from audit_leaves", tree.End(), l.index-1)})
+			return false
 		}
-		h := stored
-		if !id.Valid {
-			rep.add(Finding{EntryID: entryID, LeafIndex: index, Problem: "the entry was deleted from audit_entries"})
+		h := l.hash
+		if !l.present {
+			rep.add(Finding{EntryID: l.entryID, LeafIndex: l.index, Problem: "the entry was deleted from audit_entries"})
 		} else {
-			r.ID, r.OccurredAt = id.Int64, occurred.Time
-			r.Action, r.ActorKind, r.ActorID, r.OrganisationID = strs[0].String, strs[1].String, strs[2].String, strs[3].String
-			r.UsagerID, r.MandateID, r.PermissionID, r.Procedure = strs[4].String, strs[5].String, strs[6].String, strs[7].String
-			r.ClientID, r.RequestID, r.Details = strs[8].String, strs[9].String, strs[10].String
-			e, _ := r.entry()
+			e, _ := l.entry.entry()
 			h = Leaf(e).Hash()
-			if !bytes.Equal(h, stored) {
-				rep.add(Finding{EntryID: entryID, LeafIndex: index, Problem: fmt.Sprintf(
-					"the entry differs from what was integrated: its leaf hash is %x, the tree holds %x", h, stored)})
+			if !bytes.Equal(h, l.hash) {
+				rep.add(Finding{EntryID: l.entryID, LeafIndex: l.index, Problem: fmt.Sprintf(
+					"the entry differs from what was integrated: its leaf hash is %x, the tree holds %x", h, l.hash)})
 			}
 		}
 		if err := tree.Append(h, nil); err != nil {
-			return n, fmt.Errorf("audit: append leaf: %w", err)
+			rep.add(Finding{EntryID: l.entryID, LeafIndex: l.index, Problem: fmt.Sprintf("stored leaf hash unusable: %v", err)})
+			return false
 		}
 		if want, ok := roots[tree.End()]; ok {
 			got, _ := tree.GetRootHash(nil)
@@ -216,10 +259,7 @@ func (j *Journal) verifyLeaves(ctx context.Context, tree *compact.Range, roots m
 			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("audit: read leaves: %w", err)
-	}
-	return n, nil
+	return true
 }
 
 // verifyNothingBehind finds entries that are not in the tree although they
