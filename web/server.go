@@ -81,9 +81,11 @@ type Server struct {
 	journalKeys   func(ctx context.Context) ([]string, error)
 	// journalOrigin names the journal in its checkpoints (audit.Origin).
 	journalOrigin string
-	log           *slog.Logger
-	now           func() time.Time
-	settings      Settings
+	// noise logs and counts refused requests that name no one.
+	noise    *noise
+	log      *slog.Logger
+	now      func() time.Time
+	settings Settings
 
 	// hsts is set when the base URL is https.
 	hsts      bool
@@ -119,6 +121,7 @@ func New(deps Deps) (*Server, error) {
 		mandates:      deps.Mandates,
 		provider:      deps.Provider,
 		journalKeys:   deps.JournalKeys,
+		noise:         newNoise(deps.Logger, deps.Now),
 		log:           deps.Logger,
 		now:           deps.Now,
 		settings:      deps.Settings,
