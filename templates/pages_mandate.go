@@ -135,6 +135,8 @@ func (*RevokeConfirmPage) Template() string { return "mandate_revoke.html" }
 // from an attestation's QR code. It never shows the usager's identity.
 type VerifyPage struct {
 	Layout
+	// KeysURL publishes the mandate signing keys (JWK Set).
+	KeysURL      string
 	Valid        bool
 	Message      string
 	Status       string

@@ -50,6 +50,7 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("GET /aidant/mandats/{id}/revocation.pdf", s.handleRevocationAttestation)
 	s.pages.HandleFunc("GET /mandats/verifier", s.handleVerify)
 	s.pages.HandleFunc("GET /mandats/verifier/{id}", s.handleVerifyStored)
+	s.pages.HandleFunc("GET "+MandateKeysPath, s.handleMandateKeys)
 
 	// Usagers: identification with FranceConnect, their space.
 	s.pages.HandleFunc("GET /usager", s.handleUsagerLanding)
