@@ -10,6 +10,7 @@
 //	procura admin db-roles             create the server's least-privileged database role
 //	procura keys list|rotate|retire    manage signing keys
 //	procura audit key|checkpoint|integrate|verify|proof|verify-receipt  the journal as evidence
+//	procura mandate verify-evidence ID re-check a mandate's FranceConnect identification
 package main
 
 import (
@@ -61,6 +62,8 @@ Commands:
   audit proof --entry N      print entry N's receipt (inclusion proof and signed checkpoint)
   audit proof --from A [--to B]  print a consistency proof between two tree sizes
   audit verify-receipt [--key VKEY] FILE  check a receipt (offline with --key)
+  mandate verify-evidence ID re-check a mandate's identification: Procura's signature, and
+                             FranceConnect's ID token against the key set archived then
 
 Configuration comes from PROCURA_* environment variables (see README.md).
 `
@@ -98,6 +101,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.keys(ctx, args[1:])
 	case cmd == "audit":
 		err = c.auditCmd(ctx, args[1:])
+	case cmd == "mandate" && len(args) >= 2 && args[1] == "verify-evidence":
+		err = c.mandateVerifyEvidence(ctx, args[2:])
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(c.Stdout, usage)
 		return 0
