@@ -67,20 +67,17 @@ const (
 // Mandate is a usager's agreement with an organisation, over procedures,
 // for a duration.
 type Mandate struct {
-	ID              string
-	OrganisationID  string
-	UsagerID        string
-	AidantID        string
-	DurationDays    int
-	SignedAt        time.Time
-	ExpiresAt       time.Time
-	TextVersion     string
-	TextSHA256      string
-	FCIDTokenSHA256 string
-	// FCJWKSSHA256 names the FranceConnect key set, archived with the
-	// mandates (evidence.go), that verified the ID token; "" for mandates
-	// signed before it was archived.
-	FCJWKSSHA256     string
+	ID               string
+	OrganisationID   string
+	UsagerID         string
+	AidantID         string
+	DurationDays     int
+	SignedAt         time.Time
+	ExpiresAt        time.Time
+	TextVersion      string
+	TextSHA256       string
+	FCIDTokenSHA256  string
+	FCJWKSSHA256     string // the archived FranceConnect key set (evidence.go); "" before the archive
 	TOTPConfirmedAt  time.Time
 	Renews           string
 	NotifyUsager     bool
