@@ -63,3 +63,7 @@ func (r *Registry) EvidenceOf(ctx context.Context, id string) (Evidence, error) 
 	}
 	return ev, nil
 }
+
+// EvidenceTables are the tables of lasting evidence: like the journal, the
+// application may only SELECT and INSERT on them (`procura admin db-roles`).
+func EvidenceTables() []string { return []string{"mandate_provider_keys"} }

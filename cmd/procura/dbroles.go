@@ -9,6 +9,7 @@ import (
 	"procura/audit"
 	"procura/config"
 	"procura/db"
+	"procura/mandate"
 )
 
 // dbRoles runs `procura admin db-roles`: as the schema owner, create or
@@ -42,10 +43,11 @@ func (c *CLI) dbRoles(ctx context.Context, args []string) error {
 	if err := d.CheckSchema(ctx); err != nil {
 		return err
 	}
-	if err := d.GrantAppRole(ctx, *role, password, audit.Tables()); err != nil {
+	appendOnly := append(audit.Tables(), mandate.EvidenceTables()...)
+	if err := d.GrantAppRole(ctx, *role, password, appendOnly); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.Stdout, "Role %s may read and write Procura's tables, and only SELECT and INSERT on the journal's (%v).\n",
-		*role, audit.Tables())
+	fmt.Fprintf(c.Stdout, "Role %s may read and write Procura's tables, and only SELECT and INSERT on %v.\n",
+		*role, appendOnly)
 	return nil
 }

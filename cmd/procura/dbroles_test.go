@@ -87,6 +87,7 @@ func TestDBRolesGivesTheServerOnlyInsertAndSelectOnTheJournal(t *testing.T) {
 		"ALTER TABLE audit_entries DISABLE TRIGGER USER",
 		"SET session_replication_role = replica",
 		"DROP TRIGGER audit_entries_no_update_delete ON audit_entries",
+		"DELETE FROM mandate_provider_keys",
 	} {
 		err := app.Conn(ctx).Exec(s).Error
 		if err == nil || !(strings.Contains(err.Error(), "permission denied") || strings.Contains(err.Error(), "must be owner")) {
