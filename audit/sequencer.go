@@ -219,16 +219,34 @@ func (s *Sequencer) pending(ctx context.Context, latest StoredCheckpoint) ([]pen
 	if err := conn.Raw("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").Scan(&horizon).Error; err != nil {
 		return nil, fmt.Errorf("audit: snapshot horizon: %w", err)
 	}
-	// (xid, id) > (lastXID, lastEntryID), written so that the primary key
-	// serves the first branch and the BRIN index on xid the second.
-	err := conn.Raw("SELECT "+pendingColumns+", xid FROM audit_entries"+
-		" WHERE ((xid = ? AND id > ?) OR (xid > ? AND xid < ?)) ORDER BY xid, id LIMIT ?",
-		latest.lastXID, latest.lastEntryID, latest.lastXID, horizon, s.batch).Scan(&rows).Error
+	// The entries after (lastXID, lastEntryID) in (xid, id) order, below
+	// the horizon. First the rest of the last transaction integrated (the
+	// primary key serves it in id order), then windows of transaction ids,
+	// each twice as wide as the last, so that the BRIN index on xid reads
+	// only the blocks of one window, and a backlog (after a long
+	// transaction, or a migration) costs each batch a window, not the
+	// whole backlog.
+	err := conn.Raw("SELECT "+pendingColumns+", xid FROM audit_entries WHERE xid = ? AND id > ? ORDER BY id LIMIT ?",
+		latest.lastXID, latest.lastEntryID, s.batch).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("audit: read entries to integrate: %w", err)
 	}
+	for lo, width := latest.lastXID, int64(xidWindow); len(rows) < s.batch && lo+1 < horizon; width *= 2 {
+		hi := min(horizon, lo+width)
+		var more []pendingRow
+		err := conn.Raw("SELECT "+pendingColumns+", xid FROM audit_entries WHERE xid > ? AND xid < ? ORDER BY xid, id LIMIT ?",
+			lo, hi, s.batch-len(rows)).Scan(&more).Error
+		if err != nil {
+			return nil, fmt.Errorf("audit: read entries to integrate: %w", err)
+		}
+		rows = append(rows, more...)
+		lo = hi - 1 // the next window starts at hi
+	}
 	return rows, nil
 }
+
+// xidWindow is the first window of transaction ids a batch looks in.
+const xidWindow = 8192
 
 // treeOf returns the compact range of the tree of latest, to append to:
 // the one kept from the previous batch when latest is still its checkpoint,
