@@ -40,10 +40,13 @@
 // is never selected again. So no entry is skipped nor integrated twice,
 // without a grace period to guess. The tree's order is thus (xid, id), close
 // to the order acts began, not exactly the order of ids; a receipt names
-// both the entry id and its leaf index. The price: a transaction left open
-// anywhere in the cluster holds integration back until it ends (entries are
-// safe meanwhile, only their checkpoint waits), so keep transactions short;
-// `procura audit verify` counts the entries still waiting.
+// both the entry id and its leaf index. The price: a transaction that has
+// written (it holds a transaction id) and stays open anywhere in the
+// cluster holds integration back until it ends (entries are safe
+// meanwhile, only their checkpoint waits), so keep such transactions short
+// and give Procura a cluster of its own; read-only transactions (reports,
+// pg_dump) hold nothing back. `procura audit verify` counts the entries
+// still waiting.
 //
 // On SQLite one transaction writes at a time, so ids are given in commit
 // order, and the sequencer takes the ids above the last one integrated.
