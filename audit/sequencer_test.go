@@ -19,6 +19,12 @@ import (
 
 const testOrigin = "procura.test/journal"
 
+// integrationWait bounds how long a test waits for entries to be
+// integrated. On PostgreSQL the sequencer waits for every transaction that
+// has written and is still open in the whole cluster, and other packages'
+// tests share the cluster: usually milliseconds, but give them time.
+const integrationWait = 90 * time.Second
+
 // logKey is a checkpoint signing key of the test's own.
 type logKey struct {
 	signer    note.Signer
@@ -72,7 +78,7 @@ func recordN(t testing.TB, d *db.DB, j *audit.Journal, n int, actor string) {
 func integrate(t testing.TB, s *audit.Sequencer, d *db.DB) int {
 	t.Helper()
 	total := 0
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(integrationWait)
 	for {
 		n, err := s.Integrate(context.Background())
 		if err != nil {
@@ -86,7 +92,7 @@ func integrate(t testing.TB, s *audit.Sequencer, d *db.DB) int {
 			return total
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d entries, %d leaves after 20 s", entries, leaves)
+			t.Fatalf("%d entries, %d leaves after %s", entries, leaves, integrationWait)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

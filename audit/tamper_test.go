@@ -215,7 +215,7 @@ func TestSequencerFailingMidBatchLeavesNothingBehind(t *testing.T) {
 		broken := audit.NewSequencer(j, testOrigin, func(context.Context) (note.Signer, error) {
 			return nil, errors.New("killed")
 		})
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(integrationWait); ; time.Sleep(20 * time.Millisecond) {
 			if _, err := broken.Integrate(context.Background()); err != nil {
 				break
 			}
@@ -233,5 +233,47 @@ func TestSequencerFailingMidBatchLeavesNothingBehind(t *testing.T) {
 			t.Fatalf("integrated %d, want 5", got)
 		}
 		mustVerify(t, j, k)
+	})
+}
+
+// Someone holding the database and the signing key replaces the whole
+// journal with another history, re-signed: it verifies on its own, but not
+// against a checkpoint a usager kept.
+func TestVerifyDetectsARewrittenHistoryWithACheckpointHeldOutside(t *testing.T) {
+	dbtest.EachFresh(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		j, s, k := newSequencer(t, d)
+		recordN(t, d, j, 6, "a")
+		integrate(t, s, d)
+		kept, err := j.LatestCheckpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held, err := audit.ParseCheckpoint([]byte(kept.Note), testOrigin, k.verifiers)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// The other history: same key, other entries, longer.
+		d2 := dbtest.SQLite(t)
+		j2 := audit.New(d2, fixedNow)
+		s2 := audit.NewSequencer(j2, testOrigin, func(context.Context) (note.Signer, error) { return k.signer, nil })
+		recordN(t, d2, j2, 9, "rewritten")
+		integrate(t, s2, d2)
+		mustVerify(t, j2, k) // consistent with itself
+
+		rep, err := j2.Verify(ctx, audit.VerifyOptions{Origin: testOrigin, Verifiers: k.verifiers, Held: []audit.Checkpoint{held}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OK() || !strings.Contains(rep.Findings[0].Problem, "fork") {
+			t.Errorf("findings = %v, want a fork", rep.Findings)
+		}
+		// The genuine journal extends the checkpoint it signed.
+		recordN(t, d, j, 2, "b")
+		integrate(t, s, d)
+		if rep, err := j.Verify(ctx, audit.VerifyOptions{Origin: testOrigin, Verifiers: k.verifiers, Held: []audit.Checkpoint{held}}); err != nil || !rep.OK() {
+			t.Errorf("genuine journal: %v %v", rep.Findings, err)
+		}
 	})
 }

@@ -18,7 +18,12 @@ import (
 type VerifyOptions struct {
 	Origin    string
 	Verifiers note.Verifiers
-	Progress  func(done, total uint64)
+	// Held are checkpoints kept outside Procura (by a usager, a manager,
+	// an auditor), already verified with ParseCheckpoint: the journal must
+	// extend each. They reveal a history rewritten and re-signed by
+	// someone holding the database and the signing key.
+	Held     []Checkpoint
+	Progress func(done, total uint64)
 }
 
 // Finding is one thing Verify found wrong.
@@ -83,6 +88,14 @@ func (j *Journal) Verify(ctx context.Context, opts VerifyOptions) (Report, error
 	if err != nil {
 		return rep, err
 	}
+	held := map[uint64][]byte{}
+	for _, c := range opts.Held {
+		if stored, ok := roots[c.Size]; ok && !bytes.Equal(stored, c.Root) {
+			rep.add(Finding{LeafIndex: -1, Problem: fmt.Sprintf(
+				"fork: a checkpoint held outside signs a tree of %d entries whose root differs from the stored checkpoint's", c.Size)})
+		}
+		held[c.Size] = c.Root
+	}
 	var total uint64
 	if err := j.db.Conn(ctx).Raw("SELECT COUNT(*) FROM audit_leaves").Scan(&total).Error; err != nil {
 		return rep, fmt.Errorf("audit: count leaves: %w", err)
@@ -98,7 +111,7 @@ func (j *Journal) Verify(ctx context.Context, opts VerifyOptions) (Report, error
 		if page.err != nil {
 			return rep, page.err
 		}
-		if !checkLeaves(page.leaves, tree, roots, &goodSize, &rep) {
+		if !checkLeaves(page.leaves, tree, roots, held, &goodSize, &rep) {
 			break // a hole: the tree cannot be recomputed past it
 		}
 		if opts.Progress != nil {
@@ -109,6 +122,12 @@ func (j *Journal) Verify(ctx context.Context, opts VerifyOptions) (Report, error
 	rep.TreeSize = tree.End()
 	if root, _ := tree.GetRootHash(nil); root != nil {
 		rep.RootHash = base64.StdEncoding.EncodeToString(root)
+	}
+	for _, c := range opts.Held {
+		if c.Size > tree.End() {
+			rep.add(Finding{LeafIndex: int64(tree.End()), Problem: fmt.Sprintf(
+				"a checkpoint held outside signs %d entries, the journal has %d: entries were removed", c.Size, tree.End())})
+		}
 	}
 	if latest.Size > tree.End() {
 		rep.add(Finding{LeafIndex: int64(tree.End()), Problem: fmt.Sprintf(
@@ -226,7 +245,7 @@ func (j *Journal) readLeafPage(ctx context.Context, from int64) ([]storedLeaf, e
 // checkLeaves recomputes leaves and appends them to tree, checking the
 // root at every checkpoint's size. It returns false at a hole in the
 // leaves, past which nothing can be recomputed.
-func checkLeaves(leaves []storedLeaf, tree *compact.Range, roots map[uint64][]byte, goodSize *uint64, rep *Report) bool {
+func checkLeaves(leaves []storedLeaf, tree *compact.Range, roots, held map[uint64][]byte, goodSize *uint64, rep *Report) bool {
 	for _, l := range leaves {
 		if uint64(l.index) != tree.End() {
 			rep.add(Finding{LeafIndex: int64(tree.End()), Problem: fmt.Sprintf(
@@ -247,6 +266,13 @@ func checkLeaves(leaves []storedLeaf, tree *compact.Range, roots map[uint64][]by
 		if err := tree.Append(h, nil); err != nil {
 			rep.add(Finding{EntryID: l.entryID, LeafIndex: l.index, Problem: fmt.Sprintf("stored leaf hash unusable: %v", err)})
 			return false
+		}
+		if want, ok := held[tree.End()]; ok {
+			if got, _ := tree.GetRootHash(nil); !bytes.Equal(got, want) {
+				rep.add(Finding{LeafIndex: -1, Problem: fmt.Sprintf(
+					"fork: the entries give a tree of %d entries whose root differs from a checkpoint held outside: the journal was rewritten (and re-signed)",
+					tree.End())})
+			}
 		}
 		if want, ok := roots[tree.End()]; ok {
 			got, _ := tree.GetRootHash(nil)

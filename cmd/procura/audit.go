@@ -29,9 +29,12 @@ func (c *CLI) auditCmd(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "verify: print the report as JSON")
 	var keys stringList
 	fs.Var(&keys, "key", "verifier key to trust (as `procura audit key` prints it; repeatable); default: the store's journal keys")
+	var held stringList
+	fs.Var(&held, "checkpoint", "verify: a signed checkpoint FILE kept outside Procura, which the journal must extend (repeatable)")
 	entry := fs.Int64("entry", 0, "proof: the entry whose receipt (inclusion proof) to print")
 	from := fs.Uint64("from", 0, "proof: consistency proof from this tree size…")
 	to := fs.Uint64("to", 0, "…to this one (default: the latest checkpoint's)")
+	wait := fs.Duration("wait", 10*time.Second, "integrate: how long to wait for transactions still open (PostgreSQL)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError{err.Error()}
 	}
@@ -73,7 +76,7 @@ func (c *CLI) auditCmd(ctx context.Context, args []string) error {
 		// On PostgreSQL a batch waits for the transactions still running in
 		// the cluster (audit/doc.go): try for a few seconds.
 		total := 0
-		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		for deadline := time.Now().Add(*wait); ; time.Sleep(100 * time.Millisecond) {
 			n, err := a.Sequencer.Integrate(ctx)
 			if err != nil {
 				return err
@@ -89,7 +92,7 @@ func (c *CLI) auditCmd(ctx context.Context, args []string) error {
 			}
 		}
 	case "verify":
-		return c.auditVerify(ctx, a, keys, *asJSON)
+		return c.auditVerify(ctx, a, keys, held, *asJSON)
 	case "proof":
 		return c.auditProof(ctx, a, *entry, *from, *to)
 	}
@@ -105,7 +108,7 @@ func (c *CLI) journalKeys(ctx context.Context, a *app.App) ([]string, error) {
 	return a.Keys.NoteVerifierKeys(ctx, a.Sequencer.Origin())
 }
 
-func (c *CLI) auditVerify(ctx context.Context, a *app.App, keys []string, asJSON bool) error {
+func (c *CLI) auditVerify(ctx context.Context, a *app.App, keys, held []string, asJSON bool) error {
 	if len(keys) == 0 {
 		var err error
 		if keys, err = a.Keys.NoteVerifierKeys(ctx, a.Sequencer.Origin()); err != nil {
@@ -117,6 +120,17 @@ func (c *CLI) auditVerify(ctx context.Context, a *app.App, keys []string, asJSON
 		return usageError{err.Error()}
 	}
 	opts := audit.VerifyOptions{Origin: a.Sequencer.Origin(), Verifiers: verifiers}
+	for _, file := range held {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		cp, err := audit.ParseCheckpoint(b, opts.Origin, verifiers)
+		if err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		opts.Held = append(opts.Held, cp)
+	}
 	if !asJSON && isTerminal(c.Stderr) {
 		opts.Progress = func(done, total uint64) {
 			fmt.Fprintf(c.Stderr, "\rVerifying %d / %d leaves…", done, total)

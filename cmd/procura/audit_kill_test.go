@@ -50,11 +50,11 @@ func TestSequencerKilledMidBatch(t *testing.T) {
 		}
 		// Kill it once a first batch has committed, while it works on the next.
 		var leaves int64
-		for deadline := time.Now().Add(30 * time.Second); leaves == 0; time.Sleep(5 * time.Millisecond) {
+		for deadline := time.Now().Add(integrationWait); leaves == 0; time.Sleep(5 * time.Millisecond) {
 			d.Conn(ctx).Raw("SELECT COUNT(*) FROM audit_leaves").Scan(&leaves)
 			if time.Now().After(deadline) {
 				cmd.Process.Kill()
-				t.Fatal("no batch integrated after 30 s")
+				t.Fatal("no batch integrated in time")
 			}
 		}
 		cmd.Process.Signal(syscall.SIGKILL)
@@ -67,7 +67,7 @@ func TestSequencerKilledMidBatch(t *testing.T) {
 			t.Fatalf("after kill -9: %d leaves, latest checkpoint of %d (want equal, below 30000)", leaves, size)
 		}
 		t.Logf("killed after %d of 30000 entries", leaves)
-		if r := runCLI(t, env, "", "audit", "integrate"); r.code != 0 {
+		if r := runCLI(t, env, "", "audit", "integrate", "--wait", integrationWait.String()); r.code != 0 {
 			t.Fatalf("audit integrate after the kill = %+v", r)
 		}
 		if r := runCLI(t, env, "", "audit", "verify"); r.code != 0 || !strings.Contains(r.stdout, "30001 leaves") {

@@ -22,7 +22,7 @@ func TestAuditCommands(t *testing.T) {
 		if key.code != 0 || !strings.HasPrefix(key.stdout, "procura.example.fr/journal+") {
 			t.Fatalf("audit key = %+v", key)
 		}
-		if r := runCLI(t, env, "", "audit", "integrate"); r.code != 0 {
+		if r := runCLI(t, env, "", "audit", "integrate", "--wait", integrationWait.String()); r.code != 0 {
 			t.Fatalf("audit integrate = %+v", r)
 		}
 		cp := runCLI(t, env, "", "audit", "checkpoint")

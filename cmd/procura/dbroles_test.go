@@ -16,6 +16,12 @@ import (
 	"procura/db/dbtest"
 )
 
+// integrationWait bounds how long a test waits for entries to be
+// integrated. On PostgreSQL the sequencer waits for every transaction that
+// has written and is still open in the whole cluster, and other packages'
+// tests share the cluster: usually milliseconds, but give them time.
+const integrationWait = 90 * time.Second
+
 func TestDBRolesGivesTheServerOnlyInsertAndSelectOnTheJournal(t *testing.T) {
 	ctx := context.Background()
 	owner, ownerURL := dbtest.FreshPostgresURL(t)
@@ -64,7 +70,7 @@ func TestDBRolesGivesTheServerOnlyInsertAndSelectOnTheJournal(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(integrationWait); ; time.Sleep(20 * time.Millisecond) {
 		if _, err := seq.Integrate(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -57,8 +57,10 @@ Commands:
   keys list|rotate|retire    signing keys (--purpose oidc|mandate|journal, --alg, --kid)
   audit key                  print the journal's checkpoint verifier keys (current first)
   audit checkpoint           print the journal's latest signed checkpoint
-  audit integrate            integrate pending entries now (the server does it every 250 ms)
-  audit verify [--json] [--key VKEY]  recompute the journal's tree and check every checkpoint
+  audit integrate [--wait 10s]  integrate pending entries now (the server does it every 250 ms)
+  audit verify [--json] [--key VKEY] [--checkpoint FILE]
+                             recompute the journal's tree, check every checkpoint
+                             (and checkpoints kept outside Procura)
   audit proof --entry N      print entry N's receipt (inclusion proof and signed checkpoint)
   audit proof --from A [--to B]  print a consistency proof between two tree sizes
   audit verify-receipt [--key VKEY] FILE  check a receipt (offline with --key)
