@@ -9,6 +9,11 @@ import (
 	"procura/audit"
 )
 
+// ErrNotJournaled is wrapped in the refusals SignIn does not journal (an
+// unknown email, an attempt during a lockout): they name no one and change
+// nothing but the lockout counters, so the caller logs them instead.
+var ErrNotJournaled = errors.New("account: refusal not journaled")
+
 // Credentials are what a person types on the sign-in page, with the address
 // the request came from.
 type Credentials struct {
@@ -28,9 +33,11 @@ type Credentials struct {
 // *LockedOutError during a lockout; ErrInactive for a deactivated account
 // with the right password; ErrEnrolmentNeeded, with the account, when the
 // password is right and no TOTP is enrolled yet (the caller then offers
-// enrolment, nothing else). Every outcome but the last is audited; failures
-// count toward lockout per email and per address (ThrottlePolicy); a
-// success clears both counters.
+// enrolment, nothing else). Every outcome about a known account is audited;
+// an unknown email and an attempt during a lockout are not (they name no one
+// and change nothing but the lockout counters: the caller logs them).
+// Failures count toward lockout per email and per address (ThrottlePolicy);
+// a success clears both counters.
 func (d *Directory) SignIn(ctx context.Context, c Credentials, s Session) (Account, error) {
 	now := d.now()
 	email, emailErr := NormaliseEmail(c.Email)
@@ -44,14 +51,11 @@ func (d *Directory) SignIn(ctx context.Context, c Credentials, s Session) (Accou
 			return Account{}, err
 		}
 		if !until.IsZero() {
-			err := d.db.InTx(ctx, func(ctx context.Context) error {
-				return d.journal.Record(ctx, audit.Entry{Action: audit.ActionSignInFailed, ActorKind: audit.ActorAnonymous,
-					Details: map[string]string{"reason": "locked_out"}})
-			})
-			if err != nil {
-				return Account{}, err
-			}
-			return Account{}, &LockedOutError{Until: until}
+			// Not journaled: an attempt during a lockout changes nothing, and
+			// the lockout itself was (ActionLockedOut, for a known account).
+			// The caller logs it (web/noise.go), so that a client hammering
+			// the form cannot grow the permanent journal.
+			return Account{}, fmt.Errorf("%w: %w", &LockedOutError{Until: until}, ErrNotJournaled)
 		}
 	}
 
@@ -155,6 +159,11 @@ func (d *Directory) failSignIn(ctx context.Context, actor Actor, ek, ik, reason 
 				locked = until
 			}
 		}
+		if actor.Kind == audit.ActorAnonymous {
+			// An unknown email names no one: the lockout counters above
+			// change, the journal does not (the caller logs it).
+			return nil
+		}
 		if err := d.journal.Record(ctx, audit.Entry{Action: audit.ActionSignInFailed, ActorKind: actor.Kind, ActorID: actor.ID,
 			Details: map[string]string{"reason": reason}}); err != nil {
 			return err
@@ -169,7 +178,10 @@ func (d *Directory) failSignIn(ctx context.Context, actor Actor, ek, ik, reason 
 		return err
 	}
 	if !locked.IsZero() {
-		return &LockedOutError{Until: locked}
+		refusal = &LockedOutError{Until: locked}
+	}
+	if actor.Kind == audit.ActorAnonymous {
+		return fmt.Errorf("%w: %w", refusal, ErrNotJournaled)
 	}
 	return refusal
 }

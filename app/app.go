@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 
 	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/mod/sumdb/note"
 
 	"context"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"procura/account"
@@ -35,11 +37,15 @@ import (
 
 // App is a wired Procura server.
 type App struct {
-	Config    config.Config
-	Logger    *slog.Logger
-	Now       func() time.Time
-	DB        *db.DB
-	Journal   *audit.Journal
+	Config  config.Config
+	Logger  *slog.Logger
+	Now     func() time.Time
+	DB      *db.DB
+	Journal *audit.Journal
+	// Sequencer integrates the journal's entries into its Merkle tree and
+	// signs its checkpoints; nil when the base URL (which names the
+	// journal) is not configured, as in some operator commands.
+	Sequencer *audit.Sequencer
 	Directory *account.Directory
 	Usagers   *usager.Registry
 	Keys      *keyring.Keyring
@@ -80,6 +86,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, now func()
 	if err == nil {
 		err = a.ensureKeys(ctx)
 	}
+	if err == nil {
+		err = a.warnJournalWritable(ctx)
+	}
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -88,12 +97,14 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger, now func()
 }
 
 // ensureKeys creates the first signing keys on a new store: ES256 and
-// RS256 for the OpenID Provider, ES256 for mandates.
+// RS256 for the OpenID Provider, ES256 for mandates, Ed25519 for the
+// journal's checkpoints.
 func (a *App) ensureKeys(ctx context.Context) error {
 	for _, k := range []struct {
 		purpose keyring.Purpose
 		alg     jose.SignatureAlgorithm
-	}{{keyring.PurposeOIDC, jose.ES256}, {keyring.PurposeOIDC, jose.RS256}, {keyring.PurposeMandate, jose.ES256}} {
+	}{{keyring.PurposeOIDC, jose.ES256}, {keyring.PurposeOIDC, jose.RS256}, {keyring.PurposeMandate, jose.ES256},
+		{keyring.PurposeJournal, jose.EdDSA}} {
 		if _, err := a.Keys.Ensure(ctx, k.purpose, k.alg); err != nil {
 			return fmt.Errorf("signing keys: %w", err)
 		}
@@ -111,6 +122,22 @@ func (a *App) ensureKeys(ctx context.Context) error {
 // stored in its database.
 var ErrWrongMasterKey = errors.New("the master key (PROCURA_MASTER_KEY) cannot open the secrets stored in this database: " +
 	"it is not the key this database was set up with")
+
+// warnJournalWritable warns, loudly, when the role the server connects as
+// could rewrite the journal: DESIGN.md §6 wants the application to hold
+// only INSERT and SELECT on it (README, "Database roles").
+func (a *App) warnJournalWritable(ctx context.Context) error {
+	risks, err := a.DB.WriteRisks(ctx, audit.Tables())
+	if err != nil {
+		return err
+	}
+	if len(risks) > 0 {
+		a.Logger.Warn("SECURITY: the database role of this server can rewrite the audit journal; "+
+			"run `procura admin db-roles` as the schema owner and connect as the role it creates",
+			"risks", strings.Join(risks, "; "))
+	}
+	return nil
+}
 
 // Tools wires the domain packages on an open store, without the web server:
 // what the operator commands need.
@@ -131,8 +158,14 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 	}
 	oauth := authz.NewStore(d, now)
 	dir.SetTokens(oauth)
-	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
-		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandate.New(d, j, dir, usagers, keys, oauth, now)}, nil
+	a := &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
+		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandate.New(d, j, dir, usagers, keys, oauth, now)}
+	if origin, err := audit.Origin(cfg.BaseURL); err == nil {
+		a.Sequencer = audit.NewSequencer(j, origin, func(ctx context.Context) (note.Signer, error) {
+			return keys.NoteSigner(ctx, origin)
+		})
+	}
+	return a, nil
 }
 
 func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {
@@ -174,6 +207,12 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates,
 		Provider: provider, Sessions: a.Sessions, Logger: logger, Now: now, PendingSealer: pendingSealer, Metrics: a.Metrics,
 		Settings: webSettings(cfg),
+		JournalKeys: func(ctx context.Context) ([]string, error) {
+			if a.Sequencer == nil {
+				return nil, errors.New("app: the journal has no origin (PROCURA_BASE_URL)")
+			}
+			return a.Keys.NoteVerifierKeys(ctx, a.Sequencer.Origin())
+		},
 	})
 	if err != nil {
 		return nil, err

@@ -1,11 +1,3 @@
-// Package audit is Procura's journal: every act (state change, sign-in,
-// delegated login) is one entry, written in the same transaction as the act
-// it records. Entries name people only by pseudonymous ids, never by name or
-// email, so that personal data may be purged while the journal stays whole.
-//
-// Contract: Record refuses to write outside a transaction (the act and its
-// entry commit together, or neither does); the database refuses UPDATE,
-// DELETE and TRUNCATE on the journal.
 package audit
 
 import (

@@ -44,6 +44,9 @@ type row struct {
 
 func (row) TableName() string { return "audit_entries" }
 
+// maxDetails bounds an entry's details, encoded.
+const maxDetails = 8 << 10
+
 // Record writes e in the transaction carried by ctx. Its time is the
 // journal's clock and its request id the context's, unless already set.
 // An error here must fail the act (fail closed).
@@ -57,6 +60,9 @@ func (j *Journal) Record(ctx context.Context, e Entry) error {
 	if e.Time.IsZero() {
 		e.Time = j.now()
 	}
+	// Microseconds: what both engines store, so that the leaf hashed later
+	// from the stored row is the entry recorded.
+	e.Time = e.Time.UTC().Truncate(time.Microsecond)
 	if e.RequestID == "" {
 		e.RequestID = RequestID(ctx)
 	}
@@ -66,6 +72,11 @@ func (j *Journal) Record(ctx context.Context, e Entry) error {
 		if details, err = json.Marshal(e.Details); err != nil {
 			return fmt.Errorf("audit: details: %w", err)
 		}
+	}
+	if len(details) > maxDetails {
+		// A small JSON of facts (DESIGN.md §6); the leaf must also fit an
+		// entry bundle's 2-byte length (tiles.go).
+		return fmt.Errorf("audit: details of %d bytes, at most %d", len(details), maxDetails)
 	}
 	r := row{
 		OccurredAt: e.Time.UTC(), Action: string(e.Action), ActorKind: string(e.ActorKind), ActorID: e.ActorID,
@@ -123,17 +134,29 @@ func (j *Journal) List(ctx context.Context, f Filter) ([]Entry, error) {
 	}
 	entries := make([]Entry, len(rows))
 	for i, r := range rows {
-		var details map[string]string
-		if r.Details != "" && r.Details != "{}" {
-			if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
-				return nil, fmt.Errorf("audit: entry %d details: %w", r.ID, err)
-			}
+		e, err := r.entry()
+		if err != nil {
+			return nil, err
 		}
-		entries[i] = Entry{
-			ID: r.ID, Time: r.OccurredAt, Action: Action(r.Action), ActorKind: ActorKind(r.ActorKind), ActorID: r.ActorID,
-			OrganisationID: r.OrganisationID, UsagerID: r.UsagerID, MandateID: r.MandateID, PermissionID: r.PermissionID,
-			Procedure: r.Procedure, ClientID: r.ClientID, RequestID: r.RequestID, Details: details,
-		}
+		entries[i] = e
 	}
 	return entries, nil
+}
+
+// entry reads r. Details are a JSON object of strings when written by
+// Record; anything else (a row written by hand) is kept as its raw text
+// under the key "_raw", so that the entry still has one canonical leaf and
+// `procura audit verify` shows what was stored.
+func (r row) entry() (Entry, error) {
+	e := Entry{
+		ID: r.ID, Time: r.OccurredAt.UTC(), Action: Action(r.Action), ActorKind: ActorKind(r.ActorKind), ActorID: r.ActorID,
+		OrganisationID: r.OrganisationID, UsagerID: r.UsagerID, MandateID: r.MandateID, PermissionID: r.PermissionID,
+		Procedure: r.Procedure, ClientID: r.ClientID, RequestID: r.RequestID,
+	}
+	if r.Details != "" && r.Details != "{}" {
+		if err := json.Unmarshal([]byte(r.Details), &e.Details); err != nil {
+			e.Details = map[string]string{"_raw": r.Details}
+		}
+	}
+	return e, nil
 }

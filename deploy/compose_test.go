@@ -96,7 +96,7 @@ func (s composeService) env() map[string]string {
 
 func TestComposeServices(t *testing.T) {
 	f := loadCompose(t)
-	want := []string{"caddy", "caddy-root", "demo-service", "fc-sandbox", "migrate", "postgres", "procura"}
+	want := []string{"caddy", "caddy-root", "db-roles", "demo-service", "fc-sandbox", "migrate", "postgres", "procura"}
 	var got []string
 	for name := range f.Services {
 		got = append(got, name)
@@ -213,7 +213,7 @@ func TestComposeLeastPrivilege(t *testing.T) {
 	if superuser == "" {
 		superuser = "postgres" // the image's default
 	}
-	want := map[string]string{"migrate": "procura_owner", "procura": "procura_app"}
+	want := map[string]string{"migrate": "procura_owner", "db-roles": "procura_owner", "procura": "procura_app"}
 	for name, s := range f.Services {
 		dbURL, ok := s.env()["PROCURA_DATABASE_URL"]
 		if !ok {

@@ -37,6 +37,11 @@ type Evidence struct {
 	AuthTime time.Time `json:"auth_time,omitzero"`
 	// IdentifiedAt is when Complete verified everything.
 	IdentifiedAt time.Time `json:"identified_at"`
+	// JWKS is the provider's key set (the document as served) that
+	// verified IDToken, to archive with a mandate (archive.go); JWKSSHA256
+	// names it.
+	JWKS       string `json:"-"`
+	JWKSSHA256 string `json:"jwks_sha256,omitempty"`
 }
 
 // Complete ends an identification. flow is the one Begin returned for this
@@ -80,6 +85,13 @@ func (c *Client) Complete(ctx context.Context, flow Flow, callbackQuery url.Valu
 	}
 	if idt.AuthTime != nil {
 		ev.AuthTime = idt.AuthTime.Time
+	}
+	// The key set held now verified the ID token, unless the keys were
+	// refetched meanwhile: keep it only if it still verifies the token.
+	if jwks := c.currentJWKS(); jwks != nil {
+		if _, err := VerifyArchived(tokens.IDToken, jwks); err == nil {
+			ev.JWKS, ev.JWKSSHA256 = string(jwks), JWKSSHA256(jwks)
+		}
 	}
 	return id, ev, nil
 }

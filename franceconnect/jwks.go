@@ -24,23 +24,36 @@ const (
 type keySet struct {
 	keys      []jose.JSONWebKey // public signing keys usable with ES256 or RS256
 	fetchedAt time.Time
+	// raw is the JWKS document as the provider served it, archived with
+	// the mandates whose identification it verified (Evidence.JWKS).
+	raw []byte
 }
 
-// fetchKeys gets the provider's JWKS. Keys that do not parse, are not for
-// signatures or are of a kind we never accept are skipped, so one odd key
-// (an encryption key, a new algorithm) does not disable the others.
+// fetchKeys gets the provider's JWKS.
 func (c *Client) fetchKeys(ctx context.Context, jwksURI string) (*keySet, error) {
 	body, _, err := c.get(ctx, jwksURI, "")
 	if err != nil {
 		return nil, fail(ErrUnavailable, "jwks: %v", err)
 	}
+	set, err := parseKeySet(body)
+	if err != nil {
+		return nil, fail(ErrUnavailable, "jwks: %v", err)
+	}
+	set.fetchedAt = c.cfg.Now()
+	return set, nil
+}
+
+// parseKeySet reads a JWKS document. Keys that do not parse, are not for
+// signatures or are of a kind we never accept are skipped, so one odd key
+// (an encryption key, a new algorithm) does not disable the others.
+func parseKeySet(body []byte) (*keySet, error) {
 	var raw struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, fail(ErrUnavailable, "jwks: %v", err)
+		return nil, err
 	}
-	set := &keySet{fetchedAt: c.cfg.Now()}
+	set := &keySet{raw: body}
 	for _, r := range raw.Keys {
 		var k jose.JSONWebKey
 		if err := k.UnmarshalJSON(r); err != nil || (k.Use != "" && k.Use != "sig") {

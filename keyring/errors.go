@@ -9,8 +9,8 @@ import (
 
 // Errors of key administration.
 var (
-	ErrUnknownPurpose = problem.New(problem.Invalid, "Usage de clé inconnu (attendu : oidc ou mandate).")
-	ErrUnsupportedAlg = problem.New(problem.Invalid, "Algorithme non disponible pour cet usage (oidc : ES256 ou RS256 ; mandate : ES256 ou EdDSA).")
+	ErrUnknownPurpose = problem.New(problem.Invalid, "Usage de clé inconnu (attendu : oidc, mandate ou journal).")
+	ErrUnsupportedAlg = problem.New(problem.Invalid, "Algorithme non disponible pour cet usage (oidc : ES256 ou RS256 ; mandate : ES256 ou EdDSA ; journal : EdDSA).")
 	ErrKeyNotFound    = problem.New(problem.NotFound, "Clé de signature introuvable.")
 	ErrAlreadyRetired = problem.New(problem.Conflict, "Cette clé est déjà retirée.")
 	// ErrRetireCurrent refuses to retire the key that signs now, which is

@@ -1,6 +1,7 @@
 // Package keyring holds Procura's signing keys: the OpenID Provider's
-// (purpose "oidc": ID tokens, signed UserInfo) and the keys that sign
-// mandates (purpose "mandate").
+// (purpose "oidc": ID tokens, signed UserInfo), the keys that sign
+// mandates (purpose "mandate") and the key that signs the journal's
+// checkpoints (purpose "journal", Ed25519 signed notes: note.go).
 //
 // Contract:
 //   - A key is named by its RFC 7638 thumbprint (kid). Its private part is
@@ -40,6 +41,9 @@ const (
 	PurposeOIDC Purpose = "oidc"
 	// PurposeMandate signs mandates.
 	PurposeMandate Purpose = "mandate"
+	// PurposeJournal signs the audit journal's checkpoints (C2SP signed
+	// notes, Ed25519).
+	PurposeJournal Purpose = "journal"
 )
 
 // Algorithms lists the JWS algorithms (RFC 7518 §3.1, RFC 8037 §3.1) a
@@ -51,6 +55,8 @@ func Algorithms(p Purpose) []jose.SignatureAlgorithm {
 		return []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
 	case PurposeMandate:
 		return []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA}
+	case PurposeJournal:
+		return []jose.SignatureAlgorithm{jose.EdDSA}
 	}
 	return nil
 }
@@ -120,7 +126,8 @@ func New(d *db.DB, j *audit.Journal, masterKey []byte, now func() time.Time) (*K
 func checkAlg(p Purpose, alg jose.SignatureAlgorithm) error {
 	switch {
 	case p == PurposeOIDC && (alg == jose.ES256 || alg == jose.RS256),
-		p == PurposeMandate && (alg == jose.ES256 || alg == jose.EdDSA):
+		p == PurposeMandate && (alg == jose.ES256 || alg == jose.EdDSA),
+		p == PurposeJournal && alg == jose.EdDSA:
 		return nil
 	case Algorithms(p) == nil:
 		return fmt.Errorf("%w: %q", ErrUnknownPurpose, p)

@@ -91,12 +91,18 @@ func (r *Registry) signOnce(ctx context.Context, m Mandate, procs []string, evid
 	}
 	row := mandateRow{ID: m.ID, OrganisationID: m.OrganisationID, UsagerID: m.UsagerID, AidantID: m.AidantID,
 		DurationDays: m.DurationDays, SignedAt: m.SignedAt, ExpiresAt: m.ExpiresAt, TextVersion: m.TextVersion,
-		TextSHA256: m.TextSHA256, FCIDToken: evidence, FCIDTokenSHA256: m.FCIDTokenSHA256, TOTPConfirmedAt: m.TOTPConfirmedAt,
-		NotifyUsager: m.NotifyUsager, Signature: m.Signature, CreatedAt: now}
+		TextSHA256: m.TextSHA256, FCIDToken: evidence, FCIDTokenSHA256: m.FCIDTokenSHA256, FCJWKSSHA256: m.FCJWKSSHA256,
+		TOTPConfirmedAt: m.TOTPConfirmedAt,
+		NotifyUsager:    m.NotifyUsager, Signature: m.Signature, CreatedAt: now}
 	details := map[string]string{"duration_days": fmt.Sprint(m.DurationDays), "text_version": m.TextVersion}
 	if m.Renews != "" {
 		row.Renews = &m.Renews
 		details["renews"] = m.Renews
+	}
+	if m.FCJWKSSHA256 != "" {
+		// In the journal's tree too: the archived key set cannot be
+		// swapped for another without `procura audit verify` noticing.
+		details["fc_jwks_sha256"] = m.FCJWKSSHA256
 	}
 	conn := r.db.Conn(ctx)
 	if err := conn.Create(&row).Error; err != nil {

@@ -77,6 +77,7 @@ type Mandate struct {
 	TextVersion      string
 	TextSHA256       string
 	FCIDTokenSHA256  string
+	FCJWKSSHA256     string // the archived FranceConnect key set (evidence.go); "" before the archive
 	TOTPConfirmedAt  time.Time
 	Renews           string
 	NotifyUsager     bool

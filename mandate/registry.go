@@ -73,6 +73,9 @@ type NewMandate struct {
 	// identified for this mandate; FCIDTokenSHA256 its SHA-256 (hex).
 	FCIDToken       string
 	FCIDTokenSHA256 string
+	// FCJWKSSHA256 names the provider's key set that verified FCIDToken,
+	// archived with ArchiveProviderKeys; "" if it could not be kept.
+	FCJWKSSHA256 string
 	// TextVersion is the version of the mandate text shown on the recap.
 	TextVersion  string
 	Consent      bool
@@ -101,7 +104,7 @@ func (r *Registry) Create(ctx context.Context, in NewMandate) (Mandate, error) {
 	}
 	m := Mandate{OrganisationID: in.OrganisationID, UsagerID: in.UsagerID, AidantID: in.AidantID,
 		DurationDays: in.DurationDays, TextVersion: text.Version, TextSHA256: text.SHA256,
-		FCIDTokenSHA256: in.FCIDTokenSHA256, NotifyUsager: in.NotifyUsager}
+		FCIDTokenSHA256: in.FCIDTokenSHA256, FCJWKSSHA256: in.FCJWKSSHA256, NotifyUsager: in.NotifyUsager}
 	return r.sign(ctx, m, in.Procedures, in.FCIDToken, in.TOTPCode, audit.ActionMandateCreated)
 }
 
@@ -141,6 +144,6 @@ func (r *Registry) Renew(ctx context.Context, in Renewal) (Mandate, error) {
 	text := CurrentMandateText()
 	m := Mandate{OrganisationID: old.OrganisationID, UsagerID: old.UsagerID, AidantID: in.AidantID,
 		DurationDays: in.DurationDays, TextVersion: text.Version, TextSHA256: text.SHA256,
-		FCIDTokenSHA256: old.FCIDTokenSHA256, Renews: old.ID, NotifyUsager: old.NotifyUsager}
+		FCIDTokenSHA256: old.FCIDTokenSHA256, FCJWKSSHA256: old.FCJWKSSHA256, Renews: old.ID, NotifyUsager: old.NotifyUsager}
 	return r.sign(ctx, m, procs, evidence, in.TOTPCode, audit.ActionMandateRenewed)
 }

@@ -17,6 +17,7 @@ type mandateRow struct {
 	TextSHA256       string    `gorm:"column:text_sha256"`
 	FCIDToken        string    `gorm:"column:fc_id_token"`
 	FCIDTokenSHA256  string    `gorm:"column:fc_id_token_sha256"`
+	FCJWKSSHA256     string    `gorm:"column:fc_jwks_sha256"`
 	TOTPConfirmedAt  time.Time `gorm:"column:totp_confirmed_at"`
 	Renews           *string
 	NotifyUsager     bool
@@ -33,7 +34,7 @@ func (mandateRow) TableName() string { return "mandates" }
 func (r mandateRow) mandate() Mandate {
 	m := Mandate{ID: r.ID, OrganisationID: r.OrganisationID, UsagerID: r.UsagerID, AidantID: r.AidantID,
 		DurationDays: r.DurationDays, SignedAt: r.SignedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), TextVersion: r.TextVersion,
-		TextSHA256: r.TextSHA256, FCIDTokenSHA256: r.FCIDTokenSHA256, TOTPConfirmedAt: r.TOTPConfirmedAt.UTC(),
+		TextSHA256: r.TextSHA256, FCIDTokenSHA256: r.FCIDTokenSHA256, FCJWKSSHA256: r.FCJWKSSHA256, TOTPConfirmedAt: r.TOTPConfirmedAt.UTC(),
 		NotifyUsager: r.NotifyUsager, Signature: r.Signature, RevokedAt: r.RevokedAt, RevokedByKind: r.RevokedByKind,
 		RevokedByID: r.RevokedByID, ExpiryRecordedAt: r.ExpiryRecordedAt}
 	if r.Renews != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"procura/db"
 	"procura/keyring"
 	"procura/problem"
@@ -108,4 +110,11 @@ func (r *Registry) VerifyStored(ctx context.Context, id string) (Verification, e
 		return Verification{}, ErrSignatureInvalid
 	}
 	return v, nil
+}
+
+// PublicKeys returns the keys that verify mandate signatures (every
+// non-retired key of purpose "mandate"), published by the web server (/mandats/cles.json) so
+// that anyone can check a mandate's signature offline.
+func (r *Registry) PublicKeys(ctx context.Context) (jose.JSONWebKeySet, error) {
+	return r.keys.PublicJWKS(ctx, keyring.PurposeMandate)
 }

@@ -117,6 +117,8 @@ type UsagerMandateRow struct {
 
 // ActRow is an act of the journal, as the usager sees it.
 type ActRow struct {
+	// ReceiptURL downloads the act's receipt (inclusion proof).
+	ReceiptURL   string
 	When         string
 	What         string
 	Service      string
@@ -136,3 +138,26 @@ type IdentificationErrorPage struct {
 }
 
 func (*IdentificationErrorPage) Template() string { return "identification_error.html" }
+
+// JournalPage explains the journal and its checkpoints to managers and
+// usagers, and checks a receipt pasted in its form.
+type JournalPage struct {
+	Layout
+	Origin       string
+	VerifierKeys []string
+	// Checkpoint is the latest signed checkpoint; empty before the first.
+	Checkpoint   string
+	CheckpointAt string
+	TreeSize     uint64
+	// Receipt is the receipt pasted; Checked says one was.
+	Receipt         string
+	Checked         bool
+	Valid           bool
+	Message         string
+	EntryID         int64
+	Action          string
+	LeafIndex       uint64
+	ReceiptTreeSize uint64
+}
+
+func (*JournalPage) Template() string { return "journal.html" }

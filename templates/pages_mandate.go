@@ -136,7 +136,9 @@ func (*RevokeConfirmPage) Template() string { return "mandate_revoke.html" }
 type VerifyPage struct {
 	Layout
 	// Ask shows the form to paste a signature (nothing was given).
-	Ask          bool
+	Ask bool
+	// KeysURL publishes the mandate signing keys (JWK Set).
+	KeysURL      string
 	Valid        bool
 	Message      string
 	Status       string

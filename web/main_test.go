@@ -94,6 +94,9 @@ type env struct {
 	mu      sync.Mutex
 }
 
+// testJournalOrigin is the journal's origin under testSettings' base URL.
+const testJournalOrigin = "localhost:8080/journal"
+
 func testSettings() Settings {
 	return Settings{
 		BaseURL:            "http://localhost:8080",
@@ -148,6 +151,9 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	e.srv, err = New(Deps{
 		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Provider: provider,
 		Sessions: sessions, Now: e.clock.Now, Settings: settings, PendingSealer: pendingSealer, Metrics: e.metrics,
+		JournalKeys: func(ctx context.Context) ([]string, error) {
+			return keys.NoteVerifierKeys(ctx, testJournalOrigin)
+		},
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

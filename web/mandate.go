@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -243,8 +244,30 @@ func (s *Server) handleVerifyStored(w http.ResponseWriter, r *http.Request) {
 	s.renderVerification(w, r, v, err)
 }
 
+// MandateKeysPath publishes the public keys of the mandates' signatures (a
+// JWK Set, RFC 7517 §5), for verifying a mandate offline.
+const MandateKeysPath = "/mandats/cles.json"
+
+// handleMandateKeys serves the mandate signing keys' JWK Set.
+func (s *Server) handleMandateKeys(w http.ResponseWriter, r *http.Request) {
+	set, err := s.mandates.PublicKeys(r.Context())
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	body, err := json.Marshal(set)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Write(body)
+}
+
 func (s *Server) renderVerification(w http.ResponseWriter, r *http.Request, v mandate.Verification, err error) {
-	page := &templates.VerifyPage{Layout: templates.Layout{Title: "Vérification d'un mandat"}}
+	page := &templates.VerifyPage{Layout: templates.Layout{Title: "Vérification d'un mandat"}, KeysURL: s.settings.BaseURL + MandateKeysPath}
 	status := http.StatusOK
 	switch code := problem.CodeOf(err); {
 	case err == nil:

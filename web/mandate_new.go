@@ -35,6 +35,7 @@ type mandateDraft struct {
 	UsagerID       string    `json:"usager_id,omitempty"`
 	IDToken        string    `json:"id_token,omitempty"`
 	IDTokenSHA256  string    `json:"id_token_sha256,omitempty"`
+	JWKSSHA256     string    `json:"jwks_sha256,omitempty"`
 }
 
 // blockKinds names the mandate text's blocks for the recap template.
@@ -170,6 +171,14 @@ func (s *Server) mandateUsagerIdentified(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	d.UsagerID, d.IDToken, d.IDTokenSHA256 = u.ID, ev.IDToken, ev.IDTokenSHA256
+	if len(ev.JWKS) > 0 {
+		// The provider's keys that verified the ID token, kept as evidence
+		// for as long as the mandate's (idempotent: one row per key set).
+		if d.JWKSSHA256, err = s.mandates.ArchiveProviderKeys(r.Context(), []byte(ev.JWKS)); err != nil {
+			s.identificationFailed(w, r, purposeMandate, err)
+			return
+		}
+	}
 	if err := s.saveDraft(w, r, d); err != nil {
 		s.serveError(w, r, err)
 		return
@@ -243,7 +252,8 @@ func (s *Server) handleMandateSign(w http.ResponseWriter, r *http.Request) {
 	m, err := s.mandates.Create(r.Context(), mandate.NewMandate{
 		OrganisationID: c.Current.Organisation.ID, AidantID: c.Account.ID, UsagerID: d.UsagerID,
 		Procedures: d.Procedures, DurationDays: d.DurationDays, FCIDToken: d.IDToken, FCIDTokenSHA256: d.IDTokenSHA256,
-		TextVersion: form.Get("text_version"), Consent: form.Get("consent") == "1", NotifyUsager: form.Get("notify") == "1",
+		FCJWKSSHA256: d.JWKSSHA256,
+		TextVersion:  form.Get("text_version"), Consent: form.Get("consent") == "1", NotifyUsager: form.Get("notify") == "1",
 		TOTPCode: form.Get("code"),
 	})
 	if err != nil {

@@ -33,6 +33,9 @@ const (
 	PathFranceConnectCallback = "/franceconnect/callback"
 	PathFranceConnectLogout   = "/franceconnect/deconnexion"
 
+	// The journal's public page (its tiles are served under it).
+	PathJournal = "/journal"
+
 	// The delegated login's pages.
 	PathChoice            = "/oidc/choix"
 	PathOIDCLogoutConfirm = "/oidc/deconnexion"
@@ -83,3 +86,6 @@ func PathManagerInvitationCancel(id string) string {
 	return PathManagerInvitations + "/" + id + "/annuler"
 }
 func PathInvitation(token string) string { return "/invitation/" + token }
+
+// PathActReceipt is the inclusion receipt of an act, in the usager space.
+func PathActReceipt(id string) string { return "/usager/actes/" + id + "/recu" }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"procura/audit"
 	"procura/authz"
 )
 
@@ -59,6 +60,7 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("GET "+PathRevocationAttestation("{id}"), s.handleRevocationAttestation)
 	s.pages.HandleFunc("GET "+PathVerify, s.handleVerify)
 	s.pages.HandleFunc("GET "+PathVerifyMandate("{id}"), s.handleVerifyStored)
+	s.pages.HandleFunc("GET "+MandateKeysPath, s.handleMandateKeys)
 
 	// Usagers: identification with FranceConnect, their space.
 	s.pages.HandleFunc("GET "+PathUsagerLanding, s.handleUsagerLanding)
@@ -67,6 +69,10 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("POST "+PathUsagerSignOut, s.handleUsagerSignOut)
 	s.pages.HandleFunc("GET "+PathUsagerMandateRevoke("{id}"), s.handleUsagerRevokeConfirm)
 	s.pages.HandleFunc("POST "+PathUsagerMandateRevoke("{id}"), s.handleUsagerRevoke)
+	s.pages.HandleFunc("GET "+PathActReceipt("{id}"), s.handleActReceipt)
+
+	// The journal, public: what its checkpoints are, and a receipt check.
+	s.pages.HandleFunc("GET "+PathJournal, s.handleJournalPage)
 	s.pages.HandleFunc("GET "+PathFranceConnectCallback, s.handleFranceConnectCallback)
 	s.pages.HandleFunc("GET "+PathFranceConnectLogout, s.handleFranceConnectLogoutReturn)
 
@@ -89,6 +95,12 @@ func (s *Server) routes() http.Handler {
 	oidc.HandleFunc("POST "+authz.PathAuthorize, s.handleAuthorize)
 	oidc.HandleFunc("GET "+authz.PathLogout, s.handleOIDCLogout)
 	oidc.HandleFunc("POST "+authz.PathLogout, s.handleOIDCLogout)
+	// The journal in the C2SP tlog-tiles layout: read-only, public,
+	// cacheable, for independent verifiers (audit.TilesHandler).
+	tiles := http.StripPrefix("/journal", audit.TilesHandler(s.journal))
+	s.root.Handle("/journal/checkpoint", tiles)
+	s.root.Handle("/journal/tile/", tiles)
+
 	exempt := s.routed(oidc, false)
 	for _, path := range []string{authz.PathDiscovery, authz.PathJWKS, authz.PathAuthorize, authz.PathToken,
 		authz.PathUserinfo, authz.PathRevoke, authz.PathIntrospect, authz.PathLogout} {

@@ -9,6 +9,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -62,15 +63,19 @@ type Deps struct {
 	// Provider is the OpenID Provider whose pages (authorization, choice,
 	// logout) the server shows and whose endpoints it mounts.
 	Provider *authz.Provider
-	Logger   *slog.Logger
+	// JournalKeys returns the verifier keys of the journal's checkpoints
+	// (keyring purpose "journal"), shown on /journal and used to check
+	// receipts there.
+	JournalKeys func(ctx context.Context) ([]string, error)
+	Logger      *slog.Logger
 	// Now is the clock of sessions and audit entries.
 	Now func() time.Time
 	// PendingSealer seals the service's request kept in a cookie during
 	// the delegated login (seal purpose "web pending authorization").
 	PendingSealer *seal.Sealer
 	// Metrics, if set, counts requests by route (optional).
-	Metrics *metrics.Metrics
-	Settings      Settings
+	Metrics  *metrics.Metrics
+	Settings Settings
 }
 
 // Server is Procura's HTTP server.
@@ -88,6 +93,11 @@ type Server struct {
 	settings      Settings
 	pendingSealer *seal.Sealer
 	metrics       *metrics.Metrics
+	journalKeys   func(ctx context.Context) ([]string, error)
+	// journalOrigin names the journal in its checkpoints (audit.Origin).
+	journalOrigin string
+	// noise logs and counts refused requests that name no one.
+	noise *noise
 
 	// hsts is set when the base URL is https.
 	hsts      bool
@@ -122,6 +132,8 @@ func New(deps Deps) (*Server, error) {
 		usagers:       deps.Usagers,
 		mandates:      deps.Mandates,
 		provider:      deps.Provider,
+		journalKeys:   deps.JournalKeys,
+		noise:         newNoise(deps.Logger, deps.Now),
 		log:           deps.Logger,
 		now:           deps.Now,
 		settings:      deps.Settings,
@@ -130,6 +142,9 @@ func New(deps Deps) (*Server, error) {
 		hsts:          u.Scheme == "https",
 		sessions:      deps.Sessions,
 		cop:           http.NewCrossOriginProtection(),
+	}
+	if s.journalOrigin, err = audit.Origin(deps.Settings.BaseURL); err != nil {
+		return nil, err
 	}
 	if s.static, err = loadStaticFiles(static.FS); err != nil {
 		return nil, err
@@ -162,6 +177,9 @@ func (d Deps) check() error {
 	}
 	if d.Sessions == nil {
 		errs = append(errs, errors.New("web: Deps.Sessions is required"))
+	}
+	if d.JournalKeys == nil {
+		errs = append(errs, errors.New("web: Deps.JournalKeys is required"))
 	}
 	if d.Logger == nil {
 		errs = append(errs, errors.New("web: Deps.Logger is required"))

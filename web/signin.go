@@ -101,6 +101,10 @@ func (s *Server) signInRefused(w http.ResponseWriter, r *http.Request, email str
 		s.serveError(w, r, err)
 		return
 	}
+	if errors.Is(err, account.ErrNotJournaled) {
+		// An unknown email, or an attempt during a lockout: logged only.
+		s.noise.note(r, s.clientIP(r), "sign_in_refused", string(problem.CodeOf(err)))
+	}
 	tok, terr := s.sessions.CSRFToken(w, r)
 	if terr != nil {
 		s.serveError(w, r, terr)

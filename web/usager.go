@@ -99,6 +99,13 @@ func (s *Server) handleFranceConnectCallback(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	id, evidence, err := s.franceConnect.Complete(r.Context(), flow, r.URL.Query())
+	if err != nil && purpose == "" {
+		// No identification of ours was under way in this session (a
+		// forged, stale or replayed callback): it names no one and changes
+		// nothing, so it is logged, not journaled.
+		s.identificationRefused(w, r, err)
+		return
+	}
 	if err != nil {
 		s.identificationFailed(w, r, purpose, err)
 		return
@@ -169,6 +176,17 @@ func (s *Server) handleFranceConnectLogoutReturn(w http.ResponseWriter, r *http.
 		next = PathUsagerLanding
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// identificationRefused shows why a callback for no flow of ours was
+// refused, and notes it as noise (web/noise.go).
+func (s *Server) identificationRefused(w http.ResponseWriter, r *http.Request, cause error) {
+	s.noise.note(r, s.clientIP(r), "franceconnect_callback_without_flow", franceconnect.Reason(cause))
+	view := errorViewOf(cause)
+	s.render(w, r, view.status, &templates.IdentificationErrorPage{
+		Layout:  templates.Layout{Title: "Identification non aboutie"},
+		Message: view.message, Retry: "/usager",
+	})
 }
 
 // identificationFailed audits a failed identification (reason only, no

@@ -112,27 +112,29 @@ func TestUsagerIdentificationFailuresStoreNothing(t *testing.T) {
 			run     func(c *http.Client) (*http.Response, string)
 			status  int
 			message string
+			// noise: it names no flow of ours, so it is logged, not journaled.
+			noise bool
 		}{
 			{"invalid gender from the provider", func(c *http.Client) (*http.Response, string) { return e.identify(c, "invalide-genre") },
-				http.StatusBadRequest, "identité incomplète ou non conforme"},
+				http.StatusBadRequest, "identité incomplète ou non conforme", false},
 			{"invalid birthplace from the provider", func(c *http.Client) (*http.Response, string) {
 				return e.identify(c, "invalide-lieu-de-naissance")
-			}, http.StatusBadRequest, "identité incomplète ou non conforme"},
+			}, http.StatusBadRequest, "identité incomplète ou non conforme", false},
 			{"callback without a flow", func(c *http.Client) (*http.Response, string) {
 				return e.follow(c, "/franceconnect/callback?code=forged&state=forged")
-			}, http.StatusBadRequest, "ne correspond à aucune identification en cours"},
+			}, http.StatusBadRequest, "ne correspond à aucune identification en cours", true},
 			{"cancelled at the provider", func(c *http.Client) (*http.Response, string) {
 				resp, _ := e.post(c, "/usager/connexion", url.Values{"csrf_token": {e.pageToken(c, "/usager")}})
 				q, _ := url.Parse(resp.Header.Get("Location"))
 				return e.follow(c, "/franceconnect/callback?error=access_denied&state="+url.QueryEscape(q.Query().Get("state")))
-			}, http.StatusUnauthorized, "annulée"},
+			}, http.StatusUnauthorized, "annulée", false},
 			{"replayed callback", func(c *http.Client) (*http.Response, string) {
 				resp, _ := e.post(c, "/usager/connexion", url.Values{"csrf_token": {e.pageToken(c, "/usager")}})
 				q, _ := url.Parse(resp.Header.Get("Location"))
 				cb := "/franceconnect/callback?code=x&state=" + url.QueryEscape(q.Query().Get("state"))
 				e.follow(c, cb)
 				return e.follow(c, cb)
-			}, http.StatusBadRequest, "déjà été utilisée"},
+			}, http.StatusBadRequest, "déjà été utilisée", true},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -144,7 +146,12 @@ func TestUsagerIdentificationFailuresStoreNothing(t *testing.T) {
 				if usagers() != u {
 					t.Error("a usager was stored")
 				}
-				if failures() <= f {
+				switch {
+				case tt.noise && failures() != f+boolInt(tt.name == "replayed callback"):
+					// A replay's first callback had a flow (audited); the
+					// replay itself has none.
+					t.Errorf("%d entries for a callback naming no flow", failures()-f)
+				case !tt.noise && failures() <= f:
 					t.Error("the failure was not audited")
 				}
 			})
@@ -234,4 +241,11 @@ func TestUsagerSeesAndRevokesMandates(t *testing.T) {
 			t.Errorf("anonymous → %s", resp.Header.Get("Location"))
 		}
 	})
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }

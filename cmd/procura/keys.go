@@ -20,8 +20,8 @@ func (c *CLI) keys(ctx context.Context, args []string) error {
 	}
 	fs := flag.NewFlagSet("keys "+args[0], flag.ContinueOnError)
 	fs.SetOutput(c.Stderr)
-	purpose := fs.String("purpose", "oidc", "what the key signs: oidc or mandate")
-	alg := fs.String("alg", "ES256", "algorithm: ES256 or RS256 (oidc), ES256 or EdDSA (mandate)")
+	purpose := fs.String("purpose", "oidc", "what the key signs: oidc, mandate or journal")
+	alg := fs.String("alg", "ES256", "algorithm: ES256 or RS256 (oidc), ES256 or EdDSA (mandate), EdDSA (journal, the default there)")
 	kid := fs.String("kid", "", "key id to retire")
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError{err.Error()}
@@ -32,6 +32,11 @@ func (c *CLI) keys(ctx context.Context, args []string) error {
 	}
 	defer a.Close()
 	p := keyring.Purpose(*purpose)
+	algorithm := jose.SignatureAlgorithm(strings.ToUpper(*alg))
+	switch {
+	case algorithm == "EDDSA", p == keyring.PurposeJournal && !flagSet(fs, "alg"):
+		algorithm = jose.EdDSA
+	}
 	operator := keyring.Actor(account.Operator)
 	switch args[0] {
 	case "list":
@@ -50,7 +55,7 @@ func (c *CLI) keys(ctx context.Context, args []string) error {
 		}
 		return tw.Flush()
 	case "rotate":
-		k, err := a.Keys.Rotate(ctx, operator, p, jose.SignatureAlgorithm(strings.ToUpper(*alg)))
+		k, err := a.Keys.Rotate(ctx, operator, p, algorithm)
 		if err != nil {
 			return cliError(err)
 		}
@@ -67,4 +72,11 @@ func (c *CLI) keys(ctx context.Context, args []string) error {
 		return nil
 	}
 	return usageError{fmt.Sprintf("keys: unknown subcommand %q", args[0])}
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

@@ -7,8 +7,11 @@
 //	procura admin aidant create …      create an aidant or manager account
 //	procura admin aidant deactivate …  deactivate an account and end its sessions
 //	procura admin client create|list|disable  manage services (OIDC clients)
+//	procura admin db-roles             create the server's least-privileged database role
 //	procura keys list|rotate|retire    manage signing keys
 //	procura health [-url …]            exit 0 when the server is ready (container health checks)
+//	procura audit key|checkpoint|integrate|verify|proof|verify-receipt  the journal as evidence
+//	procura mandate verify-evidence ID re-check a mandate's FranceConnect identification
 package main
 
 import (
@@ -54,6 +57,21 @@ Commands:
   admin client disable       disable a service (its tokens stop working)
   keys list|rotate|retire    signing keys (--purpose oidc|mandate, --alg, --kid)
   health [-url URL]          probe the server's /readyz (exit 0 when ready), for health checks
+  admin db-roles [--role procura_app] [--password-env VAR]
+                             as the schema owner: the server's role, with only SELECT
+                             and INSERT on the journal (run again after each migrate)
+  keys list|rotate|retire    signing keys (--purpose oidc|mandate|journal, --alg, --kid)
+  audit key                  print the journal's checkpoint verifier keys (current first)
+  audit checkpoint           print the journal's latest signed checkpoint
+  audit integrate [--wait 10s]  integrate pending entries now (the server does it every 250 ms)
+  audit verify [--json] [--key VKEY] [--checkpoint FILE]
+                             recompute the journal's tree, check every checkpoint
+                             (and checkpoints kept outside Procura)
+  audit proof --entry N      print entry N's receipt (inclusion proof and signed checkpoint)
+  audit proof --from A [--to B]  print a consistency proof between two tree sizes
+  audit verify-receipt [--key VKEY] FILE  check a receipt (offline with --key)
+  mandate verify-evidence ID re-check a mandate's identification: Procura's signature, and
+                             FranceConnect's ID token against the key set archived then
 
 Configuration comes from PROCURA_* environment variables (see README.md).
 `
@@ -89,10 +107,16 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.clientList(ctx, args[3:])
 	case cmd == "admin" && len(args) >= 3 && args[1] == "client" && args[2] == "disable":
 		err = c.clientDisable(ctx, args[3:])
+	case cmd == "admin" && len(args) >= 2 && args[1] == "db-roles":
+		err = c.dbRoles(ctx, args[2:])
 	case cmd == "keys":
 		err = c.keys(ctx, args[1:])
 	case cmd == "health":
 		err = c.health(ctx, args[1:])
+	case cmd == "audit":
+		err = c.auditCmd(ctx, args[1:])
+	case cmd == "mandate" && len(args) >= 2 && args[1] == "verify-evidence":
+		err = c.mandateVerifyEvidence(ctx, args[2:])
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(c.Stdout, usage)
 		return 0

@@ -163,3 +163,43 @@ func redact(u string) string {
 	}
 	return strings.TrimSpace(p.String())
 }
+
+// FreshPostgres returns a migrated PostgreSQL database of the test's own,
+// dropped when the test ends: for tests that damage the store on purpose
+// (a superuser tampering with the journal) or need it empty.
+func FreshPostgres(tb testing.TB) *db.DB {
+	tb.Helper()
+	d, _ := FreshPostgresURL(tb)
+	return d
+}
+
+// FreshPostgresURL is FreshPostgres with the database's URL, for tests that
+// connect to it a second time (as another role, or from another process).
+func FreshPostgresURL(tb testing.TB) (*db.DB, string) {
+	tb.Helper()
+	name := fmt.Sprintf("procura_test_%d", time.Now().UnixNano())
+	u, err := createDatabase(name)
+	if err != nil {
+		tb.Fatalf("dbtest: PostgreSQL at %s: %v", redact(ServerURL()), err)
+	}
+	d, err := openMigrated(u)
+	if err != nil {
+		dropDatabase(name)
+		tb.Fatalf("dbtest: migrate %s: %v", name, err)
+	}
+	tb.Cleanup(func() {
+		d.Close()
+		if err := dropDatabase(name); err != nil {
+			tb.Logf("dbtest: %v", err)
+		}
+	})
+	return d, u
+}
+
+// EachFresh runs fn as a subtest on a fresh PostgreSQL database and on a
+// fresh SQLite store.
+func EachFresh(t *testing.T, fn func(t *testing.T, d *db.DB)) {
+	t.Helper()
+	t.Run("postgres", func(t *testing.T) { fn(t, FreshPostgres(t)) })
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+}

@@ -1,0 +1,323 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/transparency-dev/merkle/compact"
+	"golang.org/x/mod/sumdb/note"
+
+	"procura/db"
+)
+
+// sequencerLockID is the PostgreSQL advisory lock held by the instance that
+// integrates, for the length of one batch's transaction.
+const sequencerLockID = 7_301_009
+
+// DefaultBatch is how many entries one integration transaction takes at
+// most; a backlog is integrated in several.
+const DefaultBatch = 2000
+
+// SignerFunc returns the signer of the next checkpoint. The keyring's
+// journal key is rotatable, so it is asked again at every batch.
+type SignerFunc func(ctx context.Context) (note.Signer, error)
+
+// Sequencer integrates committed entries into the tree and signs a
+// checkpoint after each batch. Several may run (one per instance): the
+// advisory lock lets one integrate at a time, and each batch starts from the
+// latest stored checkpoint, so a sequencer killed mid-batch leaves nothing
+// behind (its transaction rolls back) and the next one continues.
+type Sequencer struct {
+	journal *Journal
+	origin  string
+	signer  SignerFunc
+	batch   int
+
+	// mu guards the tree cached from the previous batch; it is used only if
+	// it is still the tree of the latest checkpoint.
+	mu     sync.Mutex
+	cached *compact.Range
+	root   []byte
+}
+
+// NewSequencer returns the sequencer of j's tree, whose checkpoints name the
+// log origin (for example "procura.example.fr/journal") and are signed by
+// signer.
+func NewSequencer(j *Journal, origin string, signer SignerFunc) *Sequencer {
+	return &Sequencer{journal: j, origin: origin, signer: signer, batch: DefaultBatch}
+}
+
+// Origin is the log's name in its checkpoints.
+func (s *Sequencer) Origin() string { return s.origin }
+
+// Run integrates every interval until ctx ends. Errors are logged and tried
+// again at the next tick: entries stay safe in audit_entries meanwhile.
+func (s *Sequencer) Run(ctx context.Context, interval time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.Integrate(ctx); err != nil && ctx.Err() == nil {
+				logger.Error("audit: integrate journal entries", "err", err)
+			}
+		}
+	}
+}
+
+// Integrate integrates the committed entries not yet in the tree, in
+// batches, and returns how many it integrated. It returns 0 at once when
+// another instance holds the sequencer lock.
+func (s *Sequencer) Integrate(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.integrateBatch(ctx)
+		total += n
+		if err != nil || n < s.batch {
+			return total, err
+		}
+	}
+}
+
+// pendingRow is an entry with its sequencing position.
+// (GORM does not scan into an embedded unexported struct: the columns are
+// listed again.)
+type pendingRow struct {
+	ID             int64
+	OccurredAt     time.Time
+	Action         string
+	ActorKind      string
+	ActorID        string
+	OrganisationID string
+	UsagerID       string
+	MandateID      string
+	PermissionID   string
+	Procedure      string
+	ClientID       string
+	RequestID      string
+	Details        string
+	XID            int64 `gorm:"column:xid"`
+}
+
+func (p pendingRow) entry() (Entry, error) {
+	return row{ID: p.ID, OccurredAt: p.OccurredAt, Action: p.Action, ActorKind: p.ActorKind, ActorID: p.ActorID,
+		OrganisationID: p.OrganisationID, UsagerID: p.UsagerID, MandateID: p.MandateID, PermissionID: p.PermissionID,
+		Procedure: p.Procedure, ClientID: p.ClientID, RequestID: p.RequestID, Details: p.Details}.entry()
+}
+
+func (s *Sequencer) integrateBatch(ctx context.Context) (int, error) {
+	j := s.journal
+	var (
+		n       int
+		newTree *compact.Range
+		newRoot []byte
+	)
+	err := j.db.InTx(ctx, func(ctx context.Context) error {
+		if locked, err := s.lock(ctx); err != nil || !locked {
+			return err
+		}
+		latest, err := j.LatestCheckpoint(ctx)
+		if err != nil && !errors.Is(err, ErrNoCheckpoint) {
+			return err
+		}
+		rows, err := s.pending(ctx, latest)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		tree, err := s.treeOf(ctx, latest)
+		if err != nil {
+			return err
+		}
+		leaves := make([]leafRow, 0, len(rows))
+		var nodes []nodeRow
+		visit := func(id compact.NodeID, hash []byte) {
+			if id.Level > 0 {
+				nodes = append(nodes, nodeRow{Level: int(id.Level), NodeIndex: int64(id.Index), Hash: hash})
+			}
+		}
+		for _, r := range rows {
+			e, err := r.entry()
+			if err != nil {
+				return err
+			}
+			h := Leaf(e).Hash()
+			leaves = append(leaves, leafRow{LeafIndex: int64(tree.End()), EntryID: r.ID, LeafHash: h})
+			if err := tree.Append(h, visit); err != nil {
+				return fmt.Errorf("audit: append leaf: %w", err)
+			}
+		}
+		root, err := tree.GetRootHash(nil)
+		if err != nil {
+			return fmt.Errorf("audit: root: %w", err)
+		}
+		if err := j.db.Conn(ctx).CreateInBatches(&leaves, 1000).Error; err != nil {
+			return fmt.Errorf("audit: store leaves: %w", err)
+		}
+		if len(nodes) > 0 {
+			if err := j.db.Conn(ctx).CreateInBatches(&nodes, 1000).Error; err != nil {
+				return fmt.Errorf("audit: store tree nodes: %w", err)
+			}
+		}
+		last := rows[len(rows)-1]
+		if err := s.storeCheckpoint(ctx, tree.End(), root, last.XID, last.ID); err != nil {
+			return err
+		}
+		n, newTree, newRoot = len(rows), tree, root
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if newTree != nil {
+		s.mu.Lock()
+		s.cached, s.root = newTree, newRoot
+		s.mu.Unlock()
+	}
+	return n, nil
+}
+
+// lock takes the sequencer lock until the transaction ends; false when
+// another instance holds it. SQLite needs none: one process writes.
+func (s *Sequencer) lock(ctx context.Context) (bool, error) {
+	if s.journal.db.Dialect != db.Postgres {
+		return true, nil
+	}
+	var locked bool
+	if err := s.journal.db.Conn(ctx).Raw("SELECT pg_try_advisory_xact_lock(?)", sequencerLockID).Scan(&locked).Error; err != nil {
+		return false, fmt.Errorf("audit: sequencer lock: %w", err)
+	}
+	return locked, nil
+}
+
+const pendingColumns = `id, occurred_at, action, actor_kind, actor_id, organisation_id, usager_id, mandate_id,
+	permission_id, procedure, client_id, request_id, details`
+
+// pending returns the next entries to integrate, in tree order, after the
+// position of the latest checkpoint. See doc.go for why this order and this
+// horizon never skip an entry nor take one twice.
+func (s *Sequencer) pending(ctx context.Context, latest StoredCheckpoint) ([]pendingRow, error) {
+	conn := s.journal.db.Conn(ctx)
+	var rows []pendingRow
+	if s.journal.db.Dialect != db.Postgres {
+		err := conn.Raw("SELECT "+pendingColumns+", 0 AS xid FROM audit_entries WHERE id > ? ORDER BY id LIMIT ?",
+			latest.lastEntryID, s.batch).Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("audit: read entries to integrate: %w", err)
+		}
+		return rows, nil
+	}
+	// Every transaction whose id is below the snapshot's xmin has ended:
+	// its entries are visible now or never will be.
+	var horizon int64
+	if err := conn.Raw("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").Scan(&horizon).Error; err != nil {
+		return nil, fmt.Errorf("audit: snapshot horizon: %w", err)
+	}
+	// The entries after (lastXID, lastEntryID) in (xid, id) order, below
+	// the horizon. First the rest of the last transaction integrated (the
+	// primary key serves it in id order), then windows of transaction ids,
+	// each twice as wide as the last, so that the BRIN index on xid reads
+	// only the blocks of one window, and a backlog (after a long
+	// transaction, or a migration) costs each batch a window, not the
+	// whole backlog.
+	err := conn.Raw("SELECT "+pendingColumns+", xid FROM audit_entries WHERE xid = ? AND id > ? ORDER BY id LIMIT ?",
+		latest.lastXID, latest.lastEntryID, s.batch).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("audit: read entries to integrate: %w", err)
+	}
+	for lo, width := latest.lastXID, int64(xidWindow); len(rows) < s.batch && lo+1 < horizon; width *= 2 {
+		hi := min(horizon, lo+width)
+		var more []pendingRow
+		err := conn.Raw("SELECT "+pendingColumns+", xid FROM audit_entries WHERE xid > ? AND xid < ? ORDER BY xid, id LIMIT ?",
+			lo, hi, s.batch-len(rows)).Scan(&more).Error
+		if err != nil {
+			return nil, fmt.Errorf("audit: read entries to integrate: %w", err)
+		}
+		rows = append(rows, more...)
+		lo = hi - 1 // the next window starts at hi
+	}
+	return rows, nil
+}
+
+// xidWindow is the first window of transaction ids a batch looks in.
+const xidWindow = 8192
+
+// treeOf returns the compact range of the tree of latest, to append to:
+// the one kept from the previous batch when latest is still its checkpoint,
+// else read from the stored nodes and checked against latest's root.
+func (s *Sequencer) treeOf(ctx context.Context, latest StoredCheckpoint) (*compact.Range, error) {
+	if latest.Size == 0 {
+		return rangeFactory.NewEmptyRange(0), nil
+	}
+	s.mu.Lock()
+	cached, root := s.cached, s.root
+	s.mu.Unlock()
+	if cached != nil && cached.End() == latest.Size && bytes.Equal(root, latest.Root) {
+		return rangeFactory.NewRange(0, cached.End(), append([][]byte(nil), cached.Hashes()...))
+	}
+	tree, err := s.journal.compactRange(ctx, latest.Size)
+	if err != nil {
+		return nil, err
+	}
+	got, err := tree.GetRootHash(nil)
+	if err != nil {
+		return nil, fmt.Errorf("audit: root: %w", err)
+	}
+	if !bytes.Equal(got, latest.Root) {
+		// Refuse to extend a tree that is not the one signed: the stored
+		// nodes were changed. `procura audit verify` says where.
+		return nil, fmt.Errorf("audit: stored tree of size %d does not match its checkpoint: run `procura audit verify`", latest.Size)
+	}
+	return tree, nil
+}
+
+// storeCheckpoint signs and stores the checkpoint of the tree of size and
+// root, with the sequencer's position after the last entry integrated.
+func (s *Sequencer) storeCheckpoint(ctx context.Context, size uint64, root []byte, lastXID, lastEntryID int64) error {
+	signer, err := s.signer(ctx)
+	if err != nil {
+		return fmt.Errorf("audit: checkpoint signer: %w", err)
+	}
+	signed, err := signCheckpoint(Checkpoint{Origin: s.origin, Size: size, Root: root}, signer)
+	if err != nil {
+		return err
+	}
+	r := checkpointRow{TreeSize: int64(size), RootHash: root, LastXID: lastXID, LastEntryID: lastEntryID,
+		Note: signed, CreatedAt: s.journal.now().UTC()}
+	if err := s.journal.db.Conn(ctx).Create(&r).Error; err != nil {
+		return fmt.Errorf("audit: store checkpoint: %w", err)
+	}
+	return nil
+}
+
+type leafRow struct {
+	LeafIndex int64 `gorm:"primaryKey;autoIncrement:false"`
+	EntryID   int64
+	LeafHash  []byte
+}
+
+func (leafRow) TableName() string { return "audit_leaves" }
+
+type nodeRow struct {
+	Level     int   `gorm:"primaryKey;autoIncrement:false"`
+	NodeIndex int64 `gorm:"primaryKey;autoIncrement:false"`
+	Hash      []byte
+}
+
+func (nodeRow) TableName() string { return "audit_tree_nodes" }
+
+// Pending counts the entries recorded but not yet integrated.
+func (j *Journal) Pending(ctx context.Context) (int64, error) {
+	var n int64
+	err := j.db.Conn(ctx).Raw("SELECT (SELECT COUNT(*) FROM audit_entries) - (SELECT COUNT(*) FROM audit_leaves)").Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("audit: count pending entries: %w", err)
+	}
+	return n, nil
+}
