@@ -28,6 +28,7 @@ import (
 	"procura/keyring"
 	"procura/mandate"
 	"procura/metrics"
+	"procura/oversight"
 	"procura/seal"
 	"procura/usager"
 	"procura/web"
@@ -47,6 +48,8 @@ type App struct {
 	// its sessions through it.
 	Sessions *web.SessionStore
 	Mandates *mandate.Registry
+	// Oversight reads the journal for managers and the operator.
+	Oversight *oversight.Service
 	// Metrics are this server's Prometheus metrics, served on
 	// cfg.MetricsAddr when set.
 	Metrics *metrics.Metrics
@@ -130,8 +133,14 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 		return nil, err
 	}
 	oauth := authz.NewStore(d, now)
+	paris, err := mandate.Paris()
+	if err != nil {
+		return nil, err
+	}
+	mandates := mandate.New(d, j, dir, usagers, keys, oauth, now)
 	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
-		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandate.New(d, j, dir, usagers, keys, oauth, now)}, nil
+		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandates,
+		Oversight: oversight.New(d, j, dir, usagers, mandates, oauth, paris, now)}, nil
 }
 
 func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB) (*App, error) {
@@ -170,7 +179,7 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 		return nil, err
 	}
 	a.Web, err = web.New(web.Deps{
-		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates,
+		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates, Oversight: a.Oversight,
 		Provider: provider, Sessions: a.Sessions, Logger: logger, Now: now, PendingSealer: pendingSealer, Metrics: a.Metrics,
 		Settings: webSettings(cfg),
 	})

@@ -58,6 +58,10 @@ const (
 	PathManagerAddExisting = PathManager + "/aidants/ajouter"
 	PathManagerInvitations = PathManager + "/invitations"
 	PathManagerSettings    = PathManager + "/organisation"
+	// The organisation's journal, its CSV export and its statistics.
+	PathManagerJournal       = PathManager + "/journal"
+	PathManagerJournalExport = PathManager + "/journal/export.csv"
+	PathManagerStatistics    = PathManager + "/statistiques"
 )
 
 // Pages and acts on one member of the team, and on one invitation.

@@ -23,6 +23,7 @@ import (
 	"procura/franceconnect"
 	"procura/mandate"
 	"procura/metrics"
+	"procura/oversight"
 	"procura/seal"
 	"procura/static"
 	"procura/templates"
@@ -56,6 +57,8 @@ type Deps struct {
 	FranceConnect *franceconnect.Client
 	Usagers       *usager.Registry
 	Mandates      *mandate.Registry
+	// Oversight answers the manager's journal, export and statistics.
+	Oversight *oversight.Service
 	// Sessions is the session store, NewSessionStore(DB, Now, Settings):
 	// made before the server because account ends sessions through it.
 	Sessions *SessionStore
@@ -69,8 +72,8 @@ type Deps struct {
 	// the delegated login (seal purpose "web pending authorization").
 	PendingSealer *seal.Sealer
 	// Metrics, if set, counts requests by route (optional).
-	Metrics *metrics.Metrics
-	Settings      Settings
+	Metrics  *metrics.Metrics
+	Settings Settings
 }
 
 // Server is Procura's HTTP server.
@@ -82,6 +85,7 @@ type Server struct {
 	franceConnect *franceconnect.Client
 	usagers       *usager.Registry
 	mandates      *mandate.Registry
+	oversight     *oversight.Service
 	provider      *authz.Provider
 	log           *slog.Logger
 	now           func() time.Time
@@ -121,6 +125,7 @@ func New(deps Deps) (*Server, error) {
 		franceConnect: deps.FranceConnect,
 		usagers:       deps.Usagers,
 		mandates:      deps.Mandates,
+		oversight:     deps.Oversight,
 		provider:      deps.Provider,
 		log:           deps.Logger,
 		now:           deps.Now,
@@ -157,8 +162,8 @@ func (d Deps) check() error {
 	if d.Directory == nil {
 		errs = append(errs, errors.New("web: Deps.Directory is required"))
 	}
-	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil || d.Provider == nil {
-		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers, Deps.Mandates and Deps.Provider are required"))
+	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil || d.Provider == nil || d.Oversight == nil {
+		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers, Deps.Mandates, Deps.Oversight and Deps.Provider are required"))
 	}
 	if d.Sessions == nil {
 		errs = append(errs, errors.New("web: Deps.Sessions is required"))

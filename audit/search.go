@@ -1,0 +1,150 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Query selects entries of the journal for reading by people: the manager
+// space's journal, its export and the operator's `procura audit list`.
+// Every field narrows the selection; an empty field matches everything.
+// Entries come newest first (id order, descending), a page continuing
+// below the last id seen (keyset pagination, never OFFSET).
+type Query struct {
+	// OrganisationID scopes the query; it is required unless
+	// AllOrganisations is set (the operator's reading).
+	OrganisationID   string
+	AllOrganisations bool
+	// ActorID is the account (aidant or manager) that acted.
+	ActorID string
+	// UsagerIDs, when not nil, keeps the entries of these usagers only: an
+	// empty non-nil list matches nothing (a name search that found nobody).
+	UsagerIDs []string
+	Procedure string
+	ClientID  string
+	Action    Action
+	// From and To bound the time of the act: From ≤ time < To.
+	From, To time.Time
+	// BeforeID continues a listing below the last id seen.
+	BeforeID int64
+	// Limit bounds a page (Search); Each ignores it unless positive.
+	Limit int
+}
+
+// ErrUnscoped is a query naming no organisation without saying it means
+// all of them: a reader of one organisation must never see another's.
+var ErrUnscoped = errors.New("audit: query needs an organisation or AllOrganisations")
+
+// MaxPage is the largest page Search returns.
+const MaxPage = 500
+
+// Search returns one page of the entries q selects, newest first.
+func (j *Journal) Search(ctx context.Context, q Query) ([]Entry, error) {
+	if q.Limit <= 0 || q.Limit > MaxPage {
+		q.Limit = MaxPage
+	}
+	var out []Entry
+	err := j.Each(ctx, q, func(e Entry) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// Each calls fn with every entry q selects, newest first, as the rows are
+// read: memory stays constant whatever the number of entries (the
+// export). An error of fn stops the reading and is returned.
+func (j *Journal) Each(ctx context.Context, q Query, fn func(Entry) error) error {
+	if q.OrganisationID == "" && !q.AllOrganisations {
+		return ErrUnscoped
+	}
+	if q.UsagerIDs != nil && len(q.UsagerIDs) == 0 {
+		return nil
+	}
+	conn := j.db.Conn(ctx)
+	rows, err := j.selection(conn, q).Rows()
+	if err != nil {
+		return fmt.Errorf("audit: search: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r row
+		if err := conn.ScanRows(rows, &r); err != nil {
+			return fmt.Errorf("audit: search: %w", err)
+		}
+		e, err := r.entry()
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("audit: search: %w", err)
+	}
+	return nil
+}
+
+// selection is q as SQL. Each equality filter and the organisation lead an
+// index ending in id (migration 0010), so that a page is read from the
+// newest matching entry down, and stops at Limit.
+func (j *Journal) selection(conn *gorm.DB, q Query) *gorm.DB {
+	s := conn.Model(&row{}).Select("id, occurred_at, action, actor_kind, actor_id, organisation_id, usager_id, mandate_id, " +
+		"permission_id, procedure, client_id, request_id, details").Order("id DESC")
+	if q.OrganisationID != "" {
+		s = s.Where("organisation_id = ?", q.OrganisationID)
+	}
+	if q.ActorID != "" {
+		s = s.Where("actor_id = ?", q.ActorID)
+	}
+	switch len(q.UsagerIDs) {
+	case 0:
+	case 1:
+		s = s.Where("usager_id = ?", q.UsagerIDs[0])
+	default:
+		s = s.Where("usager_id IN ?", q.UsagerIDs)
+	}
+	if q.Procedure != "" {
+		s = s.Where("procedure = ?", q.Procedure)
+	}
+	if q.ClientID != "" {
+		s = s.Where("client_id = ?", q.ClientID)
+	}
+	if q.Action != "" {
+		s = s.Where("action = ?", string(q.Action))
+	}
+	if !q.From.IsZero() {
+		s = s.Where("occurred_at >= ?", q.From.UTC())
+	}
+	if !q.To.IsZero() {
+		s = s.Where("occurred_at < ?", q.To.UTC())
+	}
+	if q.BeforeID > 0 {
+		s = s.Where("id < ?", q.BeforeID)
+	}
+	if q.Limit > 0 {
+		s = s.Limit(q.Limit)
+	}
+	return s
+}
+
+// entry is the row as an Entry.
+func (r row) entry() (Entry, error) {
+	var details map[string]string
+	if r.Details != "" && r.Details != "{}" {
+		if err := json.Unmarshal([]byte(r.Details), &details); err != nil {
+			return Entry{}, fmt.Errorf("audit: entry %d details: %w", r.ID, err)
+		}
+	}
+	return Entry{
+		ID: r.ID, Time: r.OccurredAt, Action: Action(r.Action), ActorKind: ActorKind(r.ActorKind), ActorID: r.ActorID,
+		OrganisationID: r.OrganisationID, UsagerID: r.UsagerID, MandateID: r.MandateID, PermissionID: r.PermissionID,
+		Procedure: r.Procedure, ClientID: r.ClientID, RequestID: r.RequestID, Details: details,
+	}, nil
+}

@@ -1,0 +1,31 @@
+package templates
+
+// JournalRow is one act in the manager's journal, as a person reads it.
+type JournalRow struct {
+	ID int64
+	// When is the date and time in French, Paris time.
+	When, What string
+	// Who acted; WhoURL is their page in the team, when they are an account.
+	Who, WhoURL string
+	// ForWhom is the usager; ForWhomURL filters the journal on them.
+	ForWhom, ForWhomURL string
+	Procedure, Service  string
+	// MandateURL is the mandate's page, when the act concerns one.
+	MandateURL string
+	Reason     string
+}
+
+// ManagerJournalPage is the organisation's journal, filtered and paged.
+type ManagerJournalPage struct {
+	Layout
+	Nav ManagerNav
+	// Refusal explains a malformed filter (the page is then empty).
+	Refusal                                     string
+	UsagerName, Usager, From, To                string
+	Aidants, Services, Procedures, Actions      []StatusOption
+	Rows                                        []JournalRow
+	NextURL, FirstURL, ExportURL, StatisticsURL string
+	Filtered                                    bool
+}
+
+func (*ManagerJournalPage) Template() string { return "manager_journal.html" }
