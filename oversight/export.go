@@ -58,8 +58,8 @@ func (s *Service) Export(ctx context.Context, m account.Manager, f Filter, w io.
 	return s.WriteCSV(ctx, q, w)
 }
 
-// WriteCSV writes the entries q selects as the export's CSV (the
-// operator's `procura audit list --format csv` calls it directly).
+// WriteCSV writes the entries q selects as the export's CSV (all of
+// them, or the first q.Limit when positive).
 func (s *Service) WriteCSV(ctx context.Context, q audit.Query, w io.Writer) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
@@ -94,7 +94,6 @@ func (s *Service) eachRow(ctx context.Context, q audit.Query, fn func(Row) error
 		flush()
 		return check()
 	}
-	q.Limit = 0
 	err := s.journal.Each(ctx, q, func(e audit.Entry) error {
 		batch = append(batch, e)
 		if len(batch) == exportBatch {
@@ -140,11 +139,11 @@ type JSONRow struct {
 	Details        map[string]string `json:"details,omitempty"`
 }
 
-// WriteJSON writes the entries q selects, one JSON object a line (ids
-// only: the operator's reading names nobody).
+// WriteJSON writes the entries q selects (the first q.Limit when
+// positive), one JSON object a line, ids only: the operator's reading
+// names nobody.
 func (s *Service) WriteJSON(ctx context.Context, q audit.Query, w io.Writer) error {
 	enc := json.NewEncoder(w)
-	q.Limit = 0
 	return s.journal.Each(ctx, q, func(e audit.Entry) error {
 		if err := enc.Encode(JSONRow{ID: e.ID, Time: e.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), Action: string(e.Action),
 			ActorKind: string(e.ActorKind), ActorID: e.ActorID, OrganisationID: e.OrganisationID, UsagerID: e.UsagerID,

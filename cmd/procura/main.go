@@ -8,6 +8,7 @@
 //	procura admin aidant deactivate …  deactivate an account and end its sessions
 //	procura admin client create|list|disable  manage services (OIDC clients)
 //	procura keys list|rotate|retire    manage signing keys
+//	procura audit list …               the journal, filtered, as CSV or JSON
 package main
 
 import (
@@ -52,6 +53,9 @@ Commands:
   admin client list          list the services
   admin client disable       disable a service (its tokens stop working)
   keys list|rotate|retire    signing keys (--purpose oidc|mandate, --alg, --kid)
+  audit list                 the journal, newest first, of all organisations or one (--org), filtered
+                             (--aidant --usager --procedure --service --action --from --to --before --limit),
+                             --format csv|json
 
 Configuration comes from PROCURA_* environment variables (see README.md).
 `
@@ -87,6 +91,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.clientList(ctx, args[3:])
 	case cmd == "admin" && len(args) >= 3 && args[1] == "client" && args[2] == "disable":
 		err = c.clientDisable(ctx, args[3:])
+	case cmd == "audit" && len(args) >= 2 && args[1] == "list":
+		err = c.auditList(ctx, args[2:])
 	case cmd == "keys":
 		err = c.keys(ctx, args[1:])
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
