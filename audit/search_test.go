@@ -16,7 +16,7 @@ func TestSearchPagesAndFilters(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		j := audit.New(d, fixedNow)
 		ctx := context.Background()
-		org, other := "org-"+t.Name(), "other-"+t.Name()
+		org, other, aidant := "org-"+t.Name(), "other-"+t.Name(), "aidant-"+t.Name()
 		start := fixedNow()
 		record := func(e audit.Entry) int64 {
 			t.Helper()
@@ -32,8 +32,8 @@ func TestSearchPagesAndFilters(t *testing.T) {
 			proc := []string{"social", "logement", "papiers"}[i%3]
 			u := []string{"u-x", "u-y"}[i%2]
 			id := record(audit.Entry{Time: start.Add(time.Duration(i) * time.Hour), Action: audit.ActionDelegatedLoginAuthorised,
-				ActorKind: audit.ActorAidant, ActorID: "a-1", OrganisationID: org, UsagerID: u, Procedure: proc, ClientID: "svc"})
-			record(audit.Entry{Action: audit.ActionDelegatedLoginAuthorised, ActorKind: audit.ActorAidant, ActorID: "a-1",
+				ActorKind: audit.ActorAidant, ActorID: aidant, OrganisationID: org, UsagerID: u, Procedure: proc, ClientID: "svc"})
+			record(audit.Entry{Action: audit.ActionDelegatedLoginAuthorised, ActorKind: audit.ActorAidant, ActorID: aidant,
 				OrganisationID: other, UsagerID: u, Procedure: proc})
 			all = append([]int64{id}, all...)
 			if proc == "social" {
@@ -77,7 +77,7 @@ func TestSearchPagesAndFilters(t *testing.T) {
 			{"two usagers", audit.Query{UsagerIDs: []string{"u-x", "u-y"}}, all},
 			{"no usager found", audit.Query{UsagerIDs: []string{}}, nil},
 			{"time", audit.Query{From: start.Add(10 * time.Hour), To: start.Add(12 * time.Hour)}, all[30-12 : 30-10]},
-			{"actor, client, action", audit.Query{ActorID: "a-1", ClientID: "svc", Action: audit.ActionDelegatedLoginAuthorised}, all},
+			{"actor, client, action", audit.Query{ActorID: aidant, ClientID: "svc", Action: audit.ActionDelegatedLoginAuthorised}, all},
 			{"other actor", audit.Query{ActorID: "a-2"}, nil},
 		} {
 			tc.q.OrganisationID, tc.q.Limit = org, 7
@@ -86,7 +86,7 @@ func TestSearchPagesAndFilters(t *testing.T) {
 			}
 		}
 		n := 0
-		if err := j.Each(ctx, audit.Query{AllOrganisations: true, ActorID: "a-1"}, func(audit.Entry) error { n++; return nil }); err != nil || n != 60 {
+		if err := j.Each(ctx, audit.Query{AllOrganisations: true, ActorID: aidant}, func(audit.Entry) error { n++; return nil }); err != nil || n != 60 {
 			t.Errorf("all organisations: %d entries, %v", n, err)
 		}
 	})

@@ -74,14 +74,14 @@ func (s *Service) Statistics(ctx context.Context, m account.Manager) (Statistics
 		st.Months = append(st.Months, MonthMandates{Start: start, Label: frenchMonth(start)})
 	}
 
-	logins, err := s.journal.Counts(ctx, audit.CountQuery{OrganisationID: m.OrganisationID,
-		Actions: []audit.Action{audit.ActionDelegatedLoginAuthorised}, Since: firstWeek, By: "procedure", Hourly: true})
+	logins, err := s.journal.DailyCounts(ctx, audit.DailyQuery{OrganisationID: m.OrganisationID,
+		Actions: []audit.Action{audit.ActionDelegatedLoginAuthorised}, Since: firstWeek, By: audit.ByProcedure, Daily: true, Location: s.paris})
 	if err != nil {
 		return Statistics{}, err
 	}
 	seen := map[string]bool{}
 	for _, c := range logins {
-		i := int(weekStart(c.Hour.In(s.paris)).Sub(firstWeek).Hours()+12) / (24 * 7) // ±1 h at a change of time
+		i := int(weekStart(c.Day).Sub(firstWeek).Hours()+12) / (24 * 7) // ±1 h at a change of time
 		if i < 0 || i >= len(st.Weeks) {
 			continue // an act stamped in the future
 		}
@@ -96,13 +96,13 @@ func (s *Service) Statistics(ctx context.Context, m account.Manager) (Statistics
 		}
 	}
 
-	mandates, err := s.journal.Counts(ctx, audit.CountQuery{OrganisationID: m.OrganisationID, Actions: mandateActions,
-		Since: firstMonth, Hourly: true})
+	mandates, err := s.journal.DailyCounts(ctx, audit.DailyQuery{OrganisationID: m.OrganisationID, Actions: mandateActions,
+		Since: firstMonth, Daily: true, Location: s.paris})
 	if err != nil {
 		return Statistics{}, err
 	}
 	for _, c := range mandates {
-		t := c.Hour.In(s.paris)
+		t := c.Day
 		i := (t.Year()-firstMonth.Year())*12 + int(t.Month()) - int(firstMonth.Month())
 		if i < 0 || i >= len(st.Months) {
 			continue
@@ -127,8 +127,9 @@ func (s *Service) Statistics(ctx context.Context, m account.Manager) (Statistics
 // aidantFigures are the team's delegated logins and mandates created and
 // revoked since since, with the accounts that acted and left the team.
 func (s *Service) aidantFigures(ctx context.Context, m account.Manager, since time.Time) ([]AidantFigures, error) {
-	counts, err := s.journal.Counts(ctx, audit.CountQuery{OrganisationID: m.OrganisationID, Since: since, By: "actor_id",
-		Actions: []audit.Action{audit.ActionDelegatedLoginAuthorised, audit.ActionMandateCreated, audit.ActionMandateRevoked}})
+	counts, err := s.journal.DailyCounts(ctx, audit.DailyQuery{OrganisationID: m.OrganisationID, Since: since, By: audit.ByActor,
+		Actions: []audit.Action{audit.ActionDelegatedLoginAuthorised, audit.ActionMandateCreated, audit.ActionMandateRevoked},
+		Location: s.paris})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,22 @@ CREATE INDEX audit_entries_org_procedure ON audit_entries (organisation_id, proc
 CREATE INDEX audit_entries_org_client ON audit_entries (organisation_id, client_id, id);
 CREATE INDEX audit_entries_org_action ON audit_entries (organisation_id, action, id);
 CREATE INDEX audit_entries_org_time ON audit_entries (organisation_id, occurred_at);
--- The statistics count an organisation's acts of some kinds by hour, by
--- procedure and by aidant: an index-only scan of this one.
-CREATE INDEX audit_entries_org_action_time ON audit_entries (organisation_id, action, occurred_at) INCLUDE (procedure, actor_id);
+
+-- The statistics' counts per day (audit.Journal.RollUp): the entries up to
+-- audit_rollup.last_id are counted here, per organisation, action, day
+-- (Europe/Paris) and grouping (by_column '' for the total, 'procedure' or
+-- 'actor_id' with its value in key). Derived data, rebuilt from the
+-- journal if lost: it is not the journal and may be updated.
+CREATE TABLE audit_daily_counts (
+    organisation_id TEXT NOT NULL,
+    action          TEXT NOT NULL,
+    by_column       TEXT NOT NULL,
+    key             TEXT NOT NULL,
+    day             TEXT NOT NULL,
+    n               BIGINT NOT NULL,
+    PRIMARY KEY (organisation_id, action, by_column, day, key)
+);
+CREATE TABLE audit_rollup (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id BIGINT NOT NULL
+);
