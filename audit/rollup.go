@@ -3,7 +3,10 @@ package audit
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+
+	"gorm.io/gorm"
 
 	"procura/db"
 )
@@ -132,12 +135,8 @@ func (j *Journal) rollUpBatch(ctx context.Context, loc *time.Location) (int, err
 			counts[countKey{r.OrganisationID, r.Action, ByProcedure, r.Procedure, day}]++
 			counts[countKey{r.OrganisationID, r.Action, ByActor, r.ActorID, day}]++
 		}
-		for k, n := range counts {
-			if err := conn.Exec(`INSERT INTO audit_daily_counts (organisation_id, action, by_column, key, day, n) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (organisation_id, action, by_column, day, key) DO UPDATE SET n = audit_daily_counts.n + excluded.n`,
-				k.org, k.action, k.by, k.key, k.day, n).Error; err != nil {
-				return fmt.Errorf("audit: rollup write: %w", err)
-			}
+		if err := addCounts(conn, counts); err != nil {
+			return err
 		}
 		if err := conn.Exec("UPDATE audit_rollup SET last_id = ? WHERE id = 1", rows[len(rows)-1].ID).Error; err != nil {
 			return fmt.Errorf("audit: rollup watermark: %w", err)
@@ -145,6 +144,35 @@ func (j *Journal) rollUpBatch(ctx context.Context, loc *time.Location) (int, err
 		return nil
 	})
 	return read, err
+}
+
+// addCounts adds counts to audit_daily_counts, 500 rows a statement.
+func addCounts(conn *gorm.DB, counts map[countKey]int64) error {
+	const chunk = 500
+	var values []string
+	var args []any
+	flush := func() error {
+		if len(values) == 0 {
+			return nil
+		}
+		err := conn.Exec("INSERT INTO audit_daily_counts (organisation_id, action, by_column, key, day, n) VALUES "+strings.Join(values, ", ")+
+			" ON CONFLICT (organisation_id, action, by_column, day, key) DO UPDATE SET n = audit_daily_counts.n + excluded.n", args...).Error
+		values, args = values[:0], args[:0]
+		if err != nil {
+			return fmt.Errorf("audit: rollup write: %w", err)
+		}
+		return nil
+	}
+	for k, n := range counts {
+		values = append(values, "(?, ?, ?, ?, ?, ?)")
+		args = append(args, k.org, k.action, k.by, k.key, k.day, n)
+		if len(values) == chunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 func rolledUp(a Action) bool {

@@ -148,3 +148,20 @@ func (r row) entry() (Entry, error) {
 		Procedure: r.Procedure, ClientID: r.ClientID, RequestID: r.RequestID, Details: details,
 	}, nil
 }
+
+// ErrEntryNotFound is an id that names no entry.
+var ErrEntryNotFound = errors.New("audit: no such entry")
+
+// Entry returns the entry with this id, whatever its organisation: the
+// caller checks that its reader may see it.
+func (j *Journal) Entry(ctx context.Context, id int64) (Entry, error) {
+	var r row
+	err := j.db.Conn(ctx).Model(&row{}).Where("id = ?", id).Limit(1).Find(&r).Error
+	if err != nil {
+		return Entry{}, fmt.Errorf("audit: entry %d: %w", id, err)
+	}
+	if r.ID == 0 {
+		return Entry{}, ErrEntryNotFound
+	}
+	return r.entry()
+}

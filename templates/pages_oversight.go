@@ -29,3 +29,18 @@ type ManagerJournalPage struct {
 }
 
 func (*ManagerJournalPage) Template() string { return "manager_journal.html" }
+
+// Fact is one line of an act's detail page.
+type Fact struct{ Label, Value, URL string }
+
+// ManagerActPage shows one act of the organisation's journal.
+type ManagerActPage struct {
+	Layout
+	Nav ManagerNav
+	ID  int64
+	// Facts are the act's fields in French; Details its entry's details.
+	Facts, Details []Fact
+	JournalURL     string
+}
+
+func (*ManagerActPage) Template() string { return "manager_act.html" }

@@ -45,6 +45,7 @@ func (s *Server) managerRoutes() []route {
 		{"POST " + PathManagerSettings, s.handleManagerSettingsSave},
 		{"GET " + PathManagerJournal, s.handleManagerJournal},
 		{"GET " + PathManagerJournalExport, s.handleManagerJournalExport},
+		{"GET " + PathManagerAct("{id}"), s.handleManagerAct},
 		{"GET " + PathManagerStatistics, s.handleManagerStatistics},
 	}
 }

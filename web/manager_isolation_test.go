@@ -129,6 +129,9 @@ func TestManagerRoutesAreIsolated(t *testing.T) {
 				if strings.HasPrefix(pattern, PathManagerInvitations+"/") {
 					id = f.invitationA.ID
 				}
+				if pattern == PathManagerAct("{id}") {
+					id = e.lastEntryOf(f.orgA.ID)
+				}
 				path := strings.ReplaceAll(pattern, "{id}", id)
 				before, crossBefore := e.orgState(f.orgA.ID), e.crossAttempts(who.signed.Account.ID)
 				var resp *http.Response
@@ -170,4 +173,14 @@ func TestManagerRoutesShareThePrefix(t *testing.T) {
 			t.Errorf("%s is not mounted", rt.pattern)
 		}
 	}
+}
+
+// lastEntryOf is the id of the organisation's newest journal entry.
+func (e *env) lastEntryOf(orgID string) string {
+	e.t.Helper()
+	var id int64
+	if err := e.db.Conn(context.Background()).Raw("SELECT MAX(id) FROM audit_entries WHERE organisation_id = ?", orgID).Scan(&id).Error; err != nil || id == 0 {
+		e.t.Fatalf("no entry of %s: %v", orgID, err)
+	}
+	return fmt.Sprint(id)
 }

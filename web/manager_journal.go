@@ -1,8 +1,10 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"procura/oversight"
@@ -66,6 +68,49 @@ func (s *Server) handleManagerJournalExport(w http.ResponseWriter, r *http.Reque
 	default:
 		s.serveError(w, r, err)
 	}
+}
+
+// handleManagerAct shows one act of the organisation's journal.
+func (s *Server) handleManagerAct(w http.ResponseWriter, r *http.Request) {
+	mc, ok := s.loadManager(w, r)
+	if !ok {
+		return
+	}
+	row, err := s.oversight.Act(r.Context(), mc.m, r.PathValue("id"))
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	e := row.Entry
+	p := &templates.ManagerActPage{Layout: templates.Layout{Title: "Acte n° " + strconv.FormatInt(row.ID, 10)}, Nav: s.nav(mc, "journal"),
+		ID: row.ID, JournalURL: PathManagerJournal}
+	add := func(label, value, url string) {
+		if value != "" {
+			p.Facts = append(p.Facts, templates.Fact{Label: label, Value: value, URL: url})
+		}
+	}
+	add("Quand (heure de Paris)", row.When, "")
+	add("Acte", row.What+" ("+string(row.Action)+")", "")
+	who := ""
+	if row.WhoAccount != "" {
+		who = PathManagerAidant(row.WhoAccount)
+	}
+	add("Par", row.Who, who)
+	if row.UsagerID != "" {
+		add("Pour", row.ForWhom, withQuery(PathManagerJournal, url.Values{"usager": {row.UsagerID}}))
+		add("Pseudonyme de l'usager", row.UsagerID, "")
+	}
+	add("Démarche", row.Procedure, "")
+	add("Service", row.Service, "")
+	if row.MandateID != "" {
+		add("Mandat", row.MandateID, PathMandate(row.MandateID))
+	}
+	add("Démarche du mandat (permission)", row.PermissionID, "")
+	add("Identifiant de la requête", e.RequestID, "")
+	for _, k := range slices.Sorted(maps.Keys(e.Details)) {
+		p.Details = append(p.Details, templates.Fact{Label: k, Value: e.Details[k]})
+	}
+	s.render(w, r, http.StatusOK, p)
 }
 
 // lazyCSV sends the CSV headers with the first byte of the export, so that
@@ -135,4 +180,3 @@ func withQuery(path string, v url.Values) string {
 	}
 	return path + "?" + v.Encode()
 }
-

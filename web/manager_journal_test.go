@@ -292,3 +292,32 @@ func TestManagerJournalExport(t *testing.T) {
 		}
 	})
 }
+
+func TestManagerAct(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t))
+	f := e.newJournalFixture()
+	var id string
+	e.db.Conn(context.Background()).Raw("SELECT CAST(MAX(id) AS TEXT) FROM audit_entries WHERE organisation_id = ? AND action = ?",
+		f.orgA.ID, audit.ActionDelegatedLoginAuthorised).Scan(&id)
+	resp, body := e.do(f.manager, http.MethodGet, PathManagerAct(id), nil, nil)
+	for _, s := range []string{"Acte n° " + id, "Connexion pour le compte d&#39;un usager (delegated_login.authorised)", "Camille Lefèvre",
+		"Jean-Luc D&#39;Arcy", f.usagerA, "Caisse démo", "Logement"} {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, s) {
+			t.Errorf("act page = %d, lacks %q", resp.StatusCode, s)
+		}
+	}
+	if !strings.Contains(e.do2(f.manager, PathManagerJournal), `href="/responsable/journal/`+id+`"`) {
+		t.Error("the journal does not link to the act")
+	}
+	for _, bad := range []string{"abc", "-1", "0", "99999999999999999999", "999999"} {
+		if resp, _ := e.do(f.manager, http.MethodGet, PathManagerAct(bad), nil, nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("act %s = %d, want 404", bad, resp.StatusCode)
+		}
+	}
+}
+
+func (e *env) do2(c *http.Client, path string) string {
+	e.t.Helper()
+	_, body := e.do(c, http.MethodGet, path, nil, nil)
+	return body
+}

@@ -87,3 +87,6 @@ func PathManagerInvitationCancel(id string) string {
 	return PathManagerInvitations + "/" + id + "/annuler"
 }
 func PathInvitation(token string) string { return "/invitation/" + token }
+
+// PathManagerAct is one act of the organisation's journal.
+func PathManagerAct(id string) string { return PathManagerJournal + "/" + id }
