@@ -40,6 +40,10 @@ type ChartBar struct {
 	Title      string
 }
 
+// maxLabelledGroups is the most groups whose labels fit under the axis;
+// beyond, the bars' titles and the table name them.
+const maxLabelledGroups = 12
+
 // chartColours are DSFR illustrative colours, distinct in grey scale.
 var chartColours = []string{"#000091", "#e1000f", "#18753c", "#b34000", "#6a6af4"}
 
@@ -65,7 +69,10 @@ func NewBarChart(id, title, desc string, labels, titles, series []string, values
 	plotH := c.BaseY - 30
 	for g, row := range values {
 		x0 := c.AxisX + g*groupW + groupW/10
-		grp := ChartGroup{Label: labels[g], LabelX: c.AxisX + g*groupW + groupW/2, LabelY: c.BaseY + 16}
+		grp := ChartGroup{LabelX: c.AxisX + g*groupW + groupW/2, LabelY: c.BaseY + 16}
+		if len(values) <= maxLabelledGroups {
+			grp.Label = labels[g]
+		}
 		for s, v := range row {
 			h := int(v * int64(plotH) / scale)
 			grp.Bars = append(grp.Bars, ChartBar{X: x0 + s*barW, Y: c.BaseY - h, W: barW, H: h, Value: v,

@@ -37,8 +37,9 @@ func statisticsSections(st oversight.Statistics) []templates.StatSection {
 	logins.Headers = append(logins.Headers, "Total")
 	totals := make([]int64, len(st.Procedures))
 	for _, w := range st.Weeks {
-		short, _ := strings.CutPrefix(w.Label, "Semaine du ")
-		weekLabels, weekTitles = append(weekLabels, strings.TrimSuffix(short, " "+w.Start.Format("2006"))), append(weekTitles, w.Label)
+		// Under the axis, a short numeric day ("02/03"): the bars' titles
+		// and the table say it in words.
+		weekLabels, weekTitles = append(weekLabels, w.Start.Format("02/01")), append(weekTitles, w.Label)
 		weekValues = append(weekValues, []int64{w.Total})
 		row := templates.StatRow{Label: w.Label}
 		for i, p := range st.Procedures {
@@ -48,12 +49,14 @@ func statisticsSections(st oversight.Statistics) []templates.StatSection {
 		row.Cells = append(row.Cells, templates.StatCell{Value: w.Total, Chart: "connexions-semaine"})
 		logins.Rows = append(logins.Rows, row)
 	}
-	var procLabels []string
+	var procLabels, procTitles []string
 	var procValues [][]int64
 	total := templates.StatRow{Label: "Total"}
 	var all int64
 	for i, p := range st.Procedures {
-		procLabels, procValues = append(procLabels, p.Label), append(procValues, []int64{totals[i]})
+		short, _, _ := strings.Cut(p.Label, " - ") // "Papiers", "Social"…
+		procLabels, procTitles = append(procLabels, short), append(procTitles, p.Label)
+		procValues = append(procValues, []int64{totals[i]})
 		total.Cells = append(total.Cells, templates.StatCell{Value: totals[i], Chart: "connexions-demarche"})
 		all += totals[i]
 	}
@@ -64,23 +67,23 @@ func statisticsSections(st oversight.Statistics) []templates.StatSection {
 		weekLabels, weekTitles, []string{"Connexions"}, weekValues)}
 	if len(procValues) > 0 {
 		loginCharts = append(loginCharts, templates.NewBarChart("connexions-demarche", "Connexions pour le compte d'usagers par démarche",
-			"Nombre de connexions autorisées par démarche sur les 12 dernières semaines.", procLabels, procLabels, []string{"Connexions"}, procValues))
+			"Nombre de connexions autorisées par démarche sur les 12 dernières semaines.", procLabels, procTitles, []string{"Connexions"}, procValues))
 	}
 
 	// Mandates per month.
 	series := []string{"Créés", "Révoqués", "Arrivés à échéance"}
 	mandates := templates.StatTable{Caption: "Mandats par mois", Headers: append([]string{"Mois"}, series...)}
-	var monthLabels []string
+	var monthLabels, monthTitles []string
 	var monthValues [][]int64
 	for _, m := range st.Months {
-		monthLabels = append(monthLabels, m.Label)
+		monthLabels, monthTitles = append(monthLabels, m.Start.Format("01/2006")), append(monthTitles, m.Label)
 		monthValues = append(monthValues, []int64{m.Created, m.Revoked, m.Expired})
 		mandates.Rows = append(mandates.Rows, templates.StatRow{Label: m.Label, Cells: []templates.StatCell{
 			{Value: m.Created, Chart: "mandats-mois"}, {Value: m.Revoked, Chart: "mandats-mois"}, {Value: m.Expired, Chart: "mandats-mois"}}})
 	}
 	mandateChart := templates.NewBarChart("mandats-mois", "Mandats créés, révoqués et arrivés à échéance par mois",
 		"Pour chacun des 12 derniers mois, le mois en cours à droite : mandats créés, révoqués, arrivés à échéance.",
-		monthLabels, monthLabels, series, monthValues)
+		monthLabels, monthTitles, series, monthValues)
 
 	// Per aidant.
 	aidants := templates.StatTable{Caption: "Actes par aidant sur les 12 derniers mois",
