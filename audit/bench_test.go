@@ -73,9 +73,14 @@ func BenchmarkManagerJournal(b *testing.B) {
 	d.Conn(ctx).Raw("SELECT MAX(id) FROM audit_entries").Scan(&maxID)
 	paris, _ := time.LoadLocation("Europe/Paris")
 	day := func(y int, m time.Month, dd int) time.Time { return time.Date(y, m, dd, 0, 0, 0, 0, paris) }
-	var twenty []string
-	for k := range 20 {
-		twenty = append(twenty, fmt.Sprintf("usager-0-%d", k*37))
+	// A name search resolves to the organisation's usagers it finds (at
+	// most 200, oversight): 20 for a family name, 200 for a common first name.
+	var twenty, twoHundred []string
+	for k := range 200 {
+		if k < 20 {
+			twenty = append(twenty, fmt.Sprintf("usager-0-%d", k*37))
+		}
+		twoHundred = append(twoHundred, fmt.Sprintf("usager-0-%d", k*23))
 	}
 	for _, tc := range []struct {
 		name string
@@ -86,6 +91,7 @@ func BenchmarkManagerJournal(b *testing.B) {
 		{"aidant", audit.Query{ActorID: "aidant-0-7"}},
 		{"usager", audit.Query{UsagerIDs: []string{"usager-0-1234"}}},
 		{"usager-name-20", audit.Query{UsagerIDs: twenty}},
+		{"usager-name-200", audit.Query{UsagerIDs: twoHundred}},
 		{"procedure", audit.Query{Procedure: "logement"}},
 		{"service", audit.Query{ClientID: "service-3"}},
 		{"action", audit.Query{Action: audit.ActionDelegatedLoginAuthorised}},
