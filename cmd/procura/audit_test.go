@@ -9,11 +9,17 @@ import (
 
 func TestAuditList(t *testing.T) {
 	eachStore(t, func(t *testing.T, env map[string]string) {
+		// Other tests of the package create organisations in the same
+		// database: this one looks for its own.
 		sirets := []string{freshSIRET(t), freshSIRET(t)}
+		ids := map[string]bool{}
 		for _, s := range sirets {
-			if r := runCLI(t, env, "", "admin", "org", "create", "--siret", s, "--name", "Structure "+s); r.code != 0 {
+			r := runCLI(t, env, "", "admin", "org", "create", "--siret", s, "--name", "Structure "+s, "--json")
+			var org struct{ ID string }
+			if r.code != 0 || json.Unmarshal([]byte(r.stdout), &org) != nil {
 				t.Fatalf("org create = %+v", r)
 			}
+			ids[org.ID] = true
 		}
 		r := runCLI(t, env, "", "audit", "list", "--action", "organisation.created")
 		if r.code != 0 || !strings.HasPrefix(r.stdout, "\ufeff") {
@@ -22,9 +28,17 @@ func TestAuditList(t *testing.T) {
 		cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.stdout, "\ufeff")))
 		cr.Comma = ';'
 		records, err := cr.ReadAll()
-		if err != nil || len(records) != 3 || records[0][0] != "identifiant" || records[1][2] != "organisation.created" ||
-			records[1][3] != "Organisation créée" || records[1][15] == records[2][15] {
+		if err != nil || records[0][0] != "identifiant" {
 			t.Fatalf("csv %v %v", records, err)
+		}
+		for _, rec := range records[1:] {
+			if rec[2] != "organisation.created" || rec[3] != "Organisation créée" {
+				t.Errorf("row %v", rec)
+			}
+			delete(ids, rec[15])
+		}
+		if len(ids) > 0 {
+			t.Errorf("organisations %v not listed", ids)
 		}
 		r = runCLI(t, env, "", "audit", "list", "--org", sirets[1], "--format", "json", "--limit", "1")
 		var row map[string]any
