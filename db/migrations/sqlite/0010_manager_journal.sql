@@ -1,14 +1,15 @@
 -- The manager's journal (issue 11): every page is "the organisation's
 -- entries matching the filters, newest first, below the last id seen". Each
 -- equality filter leads an index with the organisation and ending in id, so
--- that a page is a backward range scan stopping at its size; the date range
--- has its own index for a narrow range of a busy organisation.
+-- that a page is a backward range scan stopping at its size. A date range
+-- is turned into an id range through (organisation_id, occurred_at, id)
+-- (audit.Journal.idBounds), and read backwards from (organisation_id, id).
 CREATE INDEX audit_entries_org_actor ON audit_entries (organisation_id, actor_id, id);
 CREATE INDEX audit_entries_org_usager ON audit_entries (organisation_id, usager_id, id);
 CREATE INDEX audit_entries_org_procedure ON audit_entries (organisation_id, procedure, id);
 CREATE INDEX audit_entries_org_client ON audit_entries (organisation_id, client_id, id);
 CREATE INDEX audit_entries_org_action ON audit_entries (organisation_id, action, id);
-CREATE INDEX audit_entries_org_time ON audit_entries (organisation_id, occurred_at);
+CREATE INDEX audit_entries_org_time ON audit_entries (organisation_id, occurred_at, id);
 
 -- The statistics' counts per day (audit.Journal.RollUp): the entries up to
 -- audit_rollup.last_id are counted here, per organisation, action, day
