@@ -32,7 +32,9 @@ func (benchTeam) Team(context.Context, account.Manager, account.TeamFilter) ([]a
 func (benchTeam) Account(_ context.Context, id string) (account.Account, error) {
 	return account.Account{ID: id, GivenName: "Camille", FamilyName: "Lefèvre"}, nil
 }
-func (benchTeam) RecordCrossOrganisation(context.Context, account.Manager, string, string) error { return nil }
+func (benchTeam) RecordCrossOrganisation(context.Context, account.Manager, string, string) error {
+	return nil
+}
 
 type benchUsagers struct{}
 

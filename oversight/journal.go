@@ -45,6 +45,9 @@ type Page struct {
 	// Filter is the filter the page answers; Choices what it offers.
 	Filter  Filter
 	Choices Choices
+	// UsagerName names the usager of Filter.Usager, when the organisation
+	// knows them.
+	UsagerName string
 }
 
 // Option is a choice offered by the journal's filter.
@@ -82,6 +85,15 @@ func (s *Service) Journal(ctx context.Context, m account.Manager, f Filter) (Pag
 	n := s.newNamer(m.OrganisationID)
 	if page.Rows, err = n.rows(ctx, entries); err != nil {
 		return Page{}, err
+	}
+	if f.Usager != "" {
+		named, err := s.usagers.Names(ctx, []string{f.Usager}, "")
+		if err != nil {
+			return Page{}, err
+		}
+		if len(named) == 1 {
+			page.UsagerName = named[0].GivenName + " " + named[0].FamilyName
+		}
 	}
 	return page, nil
 }

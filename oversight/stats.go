@@ -128,7 +128,7 @@ func (s *Service) Statistics(ctx context.Context, m account.Manager) (Statistics
 // revoked since since, with the accounts that acted and left the team.
 func (s *Service) aidantFigures(ctx context.Context, m account.Manager, since time.Time) ([]AidantFigures, error) {
 	counts, err := s.journal.DailyCounts(ctx, audit.DailyQuery{OrganisationID: m.OrganisationID, Since: since, By: audit.ByActor,
-		Actions: []audit.Action{audit.ActionDelegatedLoginAuthorised, audit.ActionMandateCreated, audit.ActionMandateRevoked},
+		Actions:  []audit.Action{audit.ActionDelegatedLoginAuthorised, audit.ActionMandateCreated, audit.ActionMandateRevoked},
 		Location: s.paris})
 	if err != nil {
 		return nil, err

@@ -20,8 +20,11 @@ type ManagerJournalPage struct {
 	Layout
 	Nav ManagerNav
 	// Refusal explains a malformed filter (the page is then empty).
-	Refusal                                     string
-	UsagerName, Usager, From, To                string
+	Refusal                      string
+	UsagerName, Usager, From, To string
+	// UsagerLabel names the usager of Usager; WithoutUsagerURL is the same
+	// filter without them.
+	UsagerLabel, WithoutUsagerURL               string
 	Aidants, Services, Procedures, Actions      []StatusOption
 	Rows                                        []JournalRow
 	NextURL, FirstURL, ExportURL, StatisticsURL string

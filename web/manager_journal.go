@@ -147,6 +147,15 @@ func journalPage(nav templates.ManagerNav, res oversight.Page, refusal string) *
 		}
 		return out
 	}
+	if f.Usager != "" {
+		p.UsagerLabel = res.UsagerName
+		if p.UsagerLabel == "" {
+			p.UsagerLabel = "usager inconnu de votre organisation"
+		}
+		without := f.Values()
+		without.Del("usager")
+		p.WithoutUsagerURL = withQuery(PathManagerJournal, without)
+	}
 	p.Aidants, p.Services = options(res.Choices.Aidants, f.Aidant), options(res.Choices.Services, f.Service)
 	p.Procedures, p.Actions = options(res.Choices.Procedures, f.Procedure), options(res.Choices.Actions, f.Action)
 	for _, row := range res.Rows {

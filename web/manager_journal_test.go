@@ -173,6 +173,10 @@ func TestManagerJournalFilters(t *testing.T) {
 				t.Errorf("journal page lacks %q", s)
 			}
 		}
+		_, body = e.do(f.manager, http.MethodGet, PathManagerJournal+"?"+url.Values{"usager": {f.usagerA}}.Encode(), nil, nil)
+		if !strings.Contains(body, "Actes pour <strong>Jean-Luc D&#39;Arcy</strong>") {
+			t.Error("the usager of the filter is not named")
+		}
 		if strings.Contains(body, f.usagerB) {
 			t.Error("journal page shows organisation B's acts")
 		}
