@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"procura/account"
 	"procura/audit"
@@ -117,9 +118,20 @@ func (s *Service) csvRecord(r Row) []string {
 	}
 	return []string{
 		strconv.FormatInt(r.ID, 10), r.Time.In(s.paris).Format("2006-01-02 15:04:05"), string(r.Action), r.What,
-		string(r.Entry.ActorKind), r.Entry.ActorID, r.Who, r.UsagerID, r.ForWhom, r.ProcedureID, r.Procedure,
-		r.ServiceID, r.Service, r.MandateID, r.PermissionID, r.Entry.OrganisationID, r.Entry.RequestID, details,
+		string(r.Entry.ActorKind), r.Entry.ActorID, inert(r.Who), r.UsagerID, inert(r.ForWhom), r.ProcedureID, r.Procedure,
+		r.ServiceID, inert(r.Service), r.MandateID, r.PermissionID, r.Entry.OrganisationID, r.Entry.RequestID, details,
 	}
+}
+
+// inert keeps a spreadsheet from reading a name typed by someone as a
+// formula (OWASP "CSV injection"): a leading =, +, -, @, tab or carriage
+// return is preceded by an apostrophe, which spreadsheets do not show.
+// Only the names get it: ids and codes are Procura's own.
+func inert(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // JSONRow is one act as `procura audit list --format json` writes it.
