@@ -30,6 +30,7 @@ import (
 	"procura/keyring"
 	"procura/mandate"
 	"procura/metrics"
+	"procura/oversight"
 	"procura/seal"
 	"procura/usager"
 	"procura/web"
@@ -53,6 +54,8 @@ type App struct {
 	// its sessions through it.
 	Sessions *web.SessionStore
 	Mandates *mandate.Registry
+	// Oversight reads the journal for managers and the operator.
+	Oversight *oversight.Service
 	// Metrics are this server's Prometheus metrics, served on
 	// cfg.MetricsAddr when set.
 	Metrics *metrics.Metrics
@@ -158,8 +161,14 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 	}
 	oauth := authz.NewStore(d, now)
 	dir.SetTokens(oauth)
+	paris, err := mandate.Paris()
+	if err != nil {
+		return nil, err
+	}
+	mandates := mandate.New(d, j, dir, usagers, keys, oauth, now)
 	a := &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
-		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandate.New(d, j, dir, usagers, keys, oauth, now)}
+		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandates,
+		Oversight: oversight.New(d, j, dir, usagers, mandates, oauth, paris, now)}
 	if origin, err := audit.Origin(cfg.BaseURL); err == nil {
 		a.Sequencer = audit.NewSequencer(j, origin, func(ctx context.Context) (note.Signer, error) {
 			return keys.NoteSigner(ctx, origin)
@@ -204,7 +213,7 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 		return nil, err
 	}
 	a.Web, err = web.New(web.Deps{
-		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates,
+		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates, Oversight: a.Oversight,
 		Provider: provider, Sessions: a.Sessions, Logger: logger, Now: now, PendingSealer: pendingSealer, Metrics: a.Metrics,
 		Settings: webSettings(cfg),
 		JournalKeys: func(ctx context.Context) ([]string, error) {

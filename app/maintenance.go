@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"time"
+
+	"procura/mandate"
 )
 
 // defaultMaintenanceEvery is how often a server runs its periodic jobs
@@ -17,8 +19,9 @@ const IntegrateEvery = 250 * time.Millisecond
 
 // maintain runs the periodic jobs until ctx ends: integrating the journal's
 // entries into its tree (every IntegrateEvery; one instance at a time),
-// recording the expiry of mandates, deleting the sessions that ended
-// without a sign-out.
+// recording the expiry of mandates, the retention purge, the statistics'
+// day counts of the journal, deleting the sessions that ended without a
+// sign-out.
 func (a *App) maintain(ctx context.Context) {
 	if a.Sequencer != nil {
 		go a.Sequencer.Run(ctx, IntegrateEvery, a.Logger)
@@ -46,6 +49,9 @@ func (a *App) runMaintenance(ctx context.Context) {
 	start = time.Now()
 	err = a.eraseExpiredIdentities(ctx)
 	a.Metrics.Job("retention", err, time.Since(start))
+	start = time.Now()
+	err = a.rollUpJournal(ctx)
+	a.Metrics.Job("journal_rollup", err, time.Since(start))
 	start = time.Now()
 	n, err := a.Sessions.PurgeExpired(ctx)
 	a.Metrics.Job("session_purge", err, time.Since(start))
@@ -98,4 +104,22 @@ func (a *App) eraseExpiredIdentities(ctx context.Context) error {
 		}
 		after = next
 	}
+}
+
+// rollUpJournal counts the journal's new entries by day for the managers'
+// statistics (audit.Journal.RollUp, days in Europe/Paris).
+func (a *App) rollUpJournal(ctx context.Context) error {
+	paris, err := mandate.Paris()
+	if err != nil {
+		return err
+	}
+	n, err := a.Journal.RollUp(ctx, paris)
+	if err != nil {
+		a.Logger.Error("maintenance: journal rollup", "err", err)
+		return err
+	}
+	if n > 0 {
+		a.Logger.Info("maintenance: journal entries counted by day", "count", n)
+	}
+	return nil
 }

@@ -52,3 +52,15 @@ func TestBrowserManagerInvitesAnAidant(t *testing.T) {
 		"MANAGER_TOTP_SEED="+app.DemoManagerTOTPSeed,
 	)
 }
+
+func TestBrowserManagerFiltersTheJournalAndExports(t *testing.T) {
+	base := procuraDev(t)
+	runBrowser(t, "journal.mjs",
+		"BASE_URL="+base,
+		"AIDANT_EMAIL="+app.DemoAidantEmail,
+		"AIDANT_TOTP_SEED="+app.DemoAidantTOTPSeed,
+		"MANAGER_EMAIL="+app.DemoManagerEmail,
+		"MANAGER_TOTP_SEED="+app.DemoManagerTOTPSeed,
+		"PASSWORD="+app.DemoPassword,
+	)
+}

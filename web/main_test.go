@@ -28,6 +28,7 @@ import (
 	"procura/keyring"
 	"procura/mandate"
 	"procura/metrics"
+	"procura/oversight"
 	"procura/seal"
 	"procura/usager"
 )
@@ -148,8 +149,13 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	paris, err := mandate.Paris()
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.srv, err = New(Deps{
 		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Provider: provider,
+		Oversight: oversight.New(d, journal, dir, usagers, mandates, oauth, paris, e.clock.Now),
 		Sessions: sessions, Now: e.clock.Now, Settings: settings, PendingSealer: pendingSealer, Metrics: e.metrics,
 		JournalKeys: func(ctx context.Context) ([]string, error) {
 			return keys.NoteVerifierKeys(ctx, testJournalOrigin)

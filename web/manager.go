@@ -43,6 +43,10 @@ func (s *Server) managerRoutes() []route {
 		{"POST " + PathManagerInvitationCancel("{id}"), s.handleManagerInvitationCancel},
 		{"GET " + PathManagerSettings, s.handleManagerSettings},
 		{"POST " + PathManagerSettings, s.handleManagerSettingsSave},
+		{"GET " + PathManagerJournal, s.handleManagerJournal},
+		{"GET " + PathManagerJournalExport, s.handleManagerJournalExport},
+		{"GET " + PathManagerAct("{id}"), s.handleManagerAct},
+		{"GET " + PathManagerStatistics, s.handleManagerStatistics},
 	}
 }
 

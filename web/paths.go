@@ -61,6 +61,10 @@ const (
 	PathManagerAddExisting = PathManager + "/aidants/ajouter"
 	PathManagerInvitations = PathManager + "/invitations"
 	PathManagerSettings    = PathManager + "/organisation"
+	// The organisation's journal, its CSV export and its statistics.
+	PathManagerJournal       = PathManager + "/journal"
+	PathManagerJournalExport = PathManager + "/journal/export.csv"
+	PathManagerStatistics    = PathManager + "/statistiques"
 )
 
 // Pages and acts on one member of the team, and on one invitation.
@@ -89,3 +93,6 @@ func PathInvitation(token string) string { return "/invitation/" + token }
 
 // PathActReceipt is the inclusion receipt of an act, in the usager space.
 func PathActReceipt(id string) string { return "/usager/actes/" + id + "/recu" }
+
+// PathManagerAct is one act of the organisation's journal.
+func PathManagerAct(id string) string { return PathManagerJournal + "/" + id }

@@ -24,6 +24,7 @@ import (
 	"procura/franceconnect"
 	"procura/mandate"
 	"procura/metrics"
+	"procura/oversight"
 	"procura/seal"
 	"procura/static"
 	"procura/templates"
@@ -57,6 +58,8 @@ type Deps struct {
 	FranceConnect *franceconnect.Client
 	Usagers       *usager.Registry
 	Mandates      *mandate.Registry
+	// Oversight answers the manager's journal, export and statistics.
+	Oversight *oversight.Service
 	// Sessions is the session store, NewSessionStore(DB, Now, Settings):
 	// made before the server because account ends sessions through it.
 	Sessions *SessionStore
@@ -87,6 +90,7 @@ type Server struct {
 	franceConnect *franceconnect.Client
 	usagers       *usager.Registry
 	mandates      *mandate.Registry
+	oversight     *oversight.Service
 	provider      *authz.Provider
 	log           *slog.Logger
 	now           func() time.Time
@@ -131,6 +135,7 @@ func New(deps Deps) (*Server, error) {
 		franceConnect: deps.FranceConnect,
 		usagers:       deps.Usagers,
 		mandates:      deps.Mandates,
+		oversight:     deps.Oversight,
 		provider:      deps.Provider,
 		journalKeys:   deps.JournalKeys,
 		noise:         newNoise(deps.Logger, deps.Now),
@@ -172,8 +177,8 @@ func (d Deps) check() error {
 	if d.Directory == nil {
 		errs = append(errs, errors.New("web: Deps.Directory is required"))
 	}
-	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil || d.Provider == nil {
-		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers, Deps.Mandates and Deps.Provider are required"))
+	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil || d.Provider == nil || d.Oversight == nil {
+		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers, Deps.Mandates, Deps.Oversight and Deps.Provider are required"))
 	}
 	if d.Sessions == nil {
 		errs = append(errs, errors.New("web: Deps.Sessions is required"))

@@ -12,6 +12,7 @@
 //	procura health [-url …]            exit 0 when the server is ready (container health checks)
 //	procura audit key|checkpoint|integrate|verify|proof|verify-receipt  the journal as evidence
 //	procura mandate verify-evidence ID re-check a mandate's FranceConnect identification
+//	procura audit list …               the journal, filtered, as CSV or JSON
 package main
 
 import (
@@ -72,6 +73,9 @@ Commands:
   audit verify-receipt [--key VKEY] FILE  check a receipt (offline with --key)
   mandate verify-evidence ID re-check a mandate's identification: Procura's signature, and
                              FranceConnect's ID token against the key set archived then
+  audit list                 the journal, newest first, of all organisations or one (--org), filtered
+                             (--aidant --usager --procedure --service --action --from --to --before --limit),
+                             --format csv|json
 
 Configuration comes from PROCURA_* environment variables (see README.md).
 `
@@ -109,6 +113,8 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.clientDisable(ctx, args[3:])
 	case cmd == "admin" && len(args) >= 2 && args[1] == "db-roles":
 		err = c.dbRoles(ctx, args[2:])
+	case cmd == "audit" && len(args) >= 2 && args[1] == "list":
+		err = c.auditList(ctx, args[2:])
 	case cmd == "keys":
 		err = c.keys(ctx, args[1:])
 	case cmd == "health":
