@@ -137,22 +137,6 @@ func (w *Worker) backoff(attempt int) time.Duration {
 	return min(d, ceiling)
 }
 
-// Run delivers every interval until ctx ends.
-func (w *Worker) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := w.Deliver(ctx, 100); err != nil && ctx.Err() == nil {
-				w.logger().Error("outbox: deliver", "err", err)
-			}
-		}
-	}
-}
-
 func (w *Worker) logger() *slog.Logger {
 	if w.Logger == nil {
 		return slog.New(slog.DiscardHandler)

@@ -28,11 +28,12 @@ CREATE INDEX outbox_messages_created ON outbox_messages (created_at);
 -- to be listed in their next notice: at most one notice per usager per hour.
 CREATE TABLE usager_notices (
     id              BIGSERIAL PRIMARY KEY,
-    usager_id       UUID NOT NULL,
+    usager_id       TEXT NOT NULL,
     occurred_at     TIMESTAMPTZ NOT NULL,
+    organisation_id UUID NOT NULL,
+    -- The service's name when the act was done, and the procedure's id.
     service         TEXT NOT NULL,
     procedure       TEXT NOT NULL,
-    organisation    TEXT NOT NULL,
     -- The outbox message that listed this act; NULL while pending.
     message_id      UUID REFERENCES outbox_messages (id)
 );

@@ -22,9 +22,9 @@ CREATE TABLE usager_notices (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     usager_id       TEXT NOT NULL,
     occurred_at     TIMESTAMP NOT NULL,
+    organisation_id TEXT NOT NULL,
     service         TEXT NOT NULL,
     procedure       TEXT NOT NULL,
-    organisation    TEXT NOT NULL,
     message_id      TEXT REFERENCES outbox_messages (id)
 );
 CREATE INDEX usager_notices_pending ON usager_notices (usager_id, occurred_at) WHERE message_id IS NULL;
