@@ -199,3 +199,23 @@ func MessageID(key, domain string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:16]) + "@" + domain
 }
+
+// ErrNotFailed answers Retry of a message that is not failed.
+var ErrNotFailed = errors.New("outbox: no failed message with this id")
+
+// Retry puts a failed message back in the queue, due now, with a fresh
+// count of attempts: the operator's answer once the cause is fixed.
+func (o *Outbox) Retry(ctx context.Context, id string) error {
+	if !db.IsUUID(id) {
+		return ErrNotFailed
+	}
+	res := o.db.Conn(ctx).Model(&row{}).Where("id = ? AND status = ?", id, string(StatusFailed)).
+		Updates(map[string]any{"status": string(StatusPending), "attempts": 0, "next_attempt_at": o.now().UTC()})
+	if res.Error != nil {
+		return fmt.Errorf("outbox: retry: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFailed
+	}
+	return nil
+}
