@@ -14,6 +14,7 @@ import (
 	"procura/db"
 	"procura/db/dbtest"
 	"procura/outbox"
+	"procura/outbox/smtptest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -93,21 +94,21 @@ func only(t *testing.T, o *outbox.Outbox) outbox.Record {
 func TestMessageArrives(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		fresh(t, d)
-		srv := startMailServer(t)
+		srv := smtptest.Start(t)
 		c := newClock()
 		o := outbox.New(d, c.Now)
 		key := fmt.Sprintf("arrives-%d", time.Now().UnixNano())
 		enqueue(t, d, o, message(key))
-		n, err := newWorker(t, o, srv.config()).Deliver(context.Background(), 10)
+		n, err := newWorker(t, o, srv.Config()).Deliver(context.Background(), 10)
 		if err != nil || n != 1 {
 			t.Fatalf("Deliver = %d, %v; want 1, nil", n, err)
 		}
-		got := srv.messages()
+		got := srv.Messages()
 		if len(got) != 1 {
 			t.Fatalf("server received %d messages, want 1", len(got))
 		}
 		m := got[0]
-		if m.User != testUser || m.From != "ne-pas-repondre@procura.example.fr" || len(m.To) != 1 || m.To[0] != "camille.martin@example.fr" {
+		if m.User != smtptest.User || m.From != "ne-pas-repondre@procura.example.fr" || len(m.To) != 1 || m.To[0] != "camille.martin@example.fr" {
 			t.Errorf("envelope: user %q from %q to %v", m.User, m.From, m.To)
 		}
 		for _, want := range []string{
@@ -125,7 +126,7 @@ func TestMessageArrives(t *testing.T) {
 			t.Errorf("record after send: %+v", r)
 		}
 		// Nothing left to send.
-		if n, err := newWorker(t, o, srv.config()).Deliver(context.Background(), 10); n != 0 || err != nil {
+		if n, err := newWorker(t, o, srv.Config()).Deliver(context.Background(), 10); n != 0 || err != nil {
 			t.Errorf("second Deliver = %d, %v", n, err)
 		}
 	})
@@ -191,8 +192,8 @@ func TestHeaderInjectionIsImpossible(t *testing.T) {
 		})
 	}
 	t.Run("sender encodes", func(t *testing.T) {
-		srv := startMailServer(t)
-		s, err := outbox.NewSMTP(srv.config())
+		srv := smtptest.Start(t)
+		s, err := outbox.NewSMTP(srv.Config())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +202,7 @@ func TestHeaderInjectionIsImpossible(t *testing.T) {
 		if err := s.Send(context.Background(), "id", m); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
-		got := srv.messages()
+		got := srv.Messages()
 		if len(got) != 1 || len(got[0].To) != 1 {
 			t.Fatalf("received %+v", got)
 		}
@@ -217,7 +218,7 @@ func TestHeaderInjectionIsImpossible(t *testing.T) {
 		if err := s.Send(context.Background(), "id", m); !errors.As(err, &perm) {
 			t.Errorf("Send with a line break in the name = %v, want a PermanentError", err)
 		}
-		if n := len(srv.messages()); n != 1 {
+		if n := len(srv.Messages()); n != 1 {
 			t.Errorf("server received %d messages, want 1", n)
 		}
 	})
@@ -228,12 +229,12 @@ func TestHeaderInjectionIsImpossible(t *testing.T) {
 func TestRetryAfterServerComesBack(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		fresh(t, d)
-		srv := startMailServer(t)
-		srv.stop()
+		srv := smtptest.Start(t)
+		srv.Stop()
 		c := newClock()
 		o := outbox.New(d, c.Now)
 		enqueue(t, d, o, message(fmt.Sprintf("retry-%d", time.Now().UnixNano())))
-		w := newWorker(t, o, srv.config())
+		w := newWorker(t, o, srv.Config())
 		if n, err := w.Deliver(context.Background(), 10); n != 0 || err != nil {
 			t.Fatalf("Deliver with the server down = %d, %v; want 0, nil", n, err)
 		}
@@ -241,7 +242,7 @@ func TestRetryAfterServerComesBack(t *testing.T) {
 		if r.Status != outbox.StatusPending || r.Attempts != 1 || r.LastError == "" || !r.NextAt.Equal(c.Now().Add(time.Minute)) {
 			t.Fatalf("after a failed attempt: %+v", r)
 		}
-		srv.restart(t)
+		srv.Restart(t)
 		if n, _ := w.Deliver(context.Background(), 10); n != 0 {
 			t.Errorf("sent before the backoff ended")
 		}
@@ -260,11 +261,11 @@ func TestRetryAfterServerComesBack(t *testing.T) {
 func TestFinalFailureIsRecorded(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		fresh(t, d)
-		srv := startMailServer(t)
+		srv := smtptest.Start(t)
 		c := newClock()
 		o := outbox.New(d, c.Now)
-		w := newWorker(t, o, srv.config())
-		srv.refuse = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+		w := newWorker(t, o, srv.Config())
+		srv.Refuse(&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"})
 		enqueue(t, d, o, message(fmt.Sprintf("refused-%d", time.Now().UnixNano())))
 		w.Deliver(context.Background(), 10)
 		failed, err := o.List(context.Background(), outbox.Filter{Status: outbox.StatusFailed})
@@ -272,7 +273,7 @@ func TestFinalFailureIsRecorded(t *testing.T) {
 			t.Fatalf("after a 550: %+v, %v", failed, err)
 		}
 
-		srv.refuse = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
+		srv.Refuse(&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"})
 		enqueue(t, d, o, message(fmt.Sprintf("temporary-%d", time.Now().UnixNano())))
 		for range 3 {
 			w.Deliver(context.Background(), 10)
@@ -295,7 +296,7 @@ func TestFinalFailureIsRecorded(t *testing.T) {
 func TestTwoWorkersNeverSendTheSameMessage(t *testing.T) {
 	d := dbtest.Postgres(t)
 	fresh(t, d)
-	srv := startMailServer(t)
+	srv := smtptest.Start(t)
 	c := newClock()
 	o := outbox.New(d, c.Now)
 	prefix := fmt.Sprintf("twice-%d-", time.Now().UnixNano())
@@ -309,7 +310,7 @@ func TestTwoWorkersNeverSendTheSameMessage(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := newWorker(t, outbox.New(d, c.Now), srv.config())
+			w := newWorker(t, outbox.New(d, c.Now), srv.Config())
 			n, err := w.Deliver(context.Background(), total)
 			if err != nil {
 				t.Error(err)
@@ -319,7 +320,7 @@ func TestTwoWorkersNeverSendTheSameMessage(t *testing.T) {
 	}
 	wg.Wait()
 	seen := map[string]int{}
-	for _, m := range srv.messages() {
+	for _, m := range srv.Messages() {
 		i := strings.Index(m.Data, "Message-ID: <")
 		if i < 0 {
 			t.Fatal("a message without Message-ID")

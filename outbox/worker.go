@@ -40,7 +40,7 @@ type Worker struct {
 	// must exceed the Sender's timeout (default 5 minutes).
 	Lease time.Duration
 	// Before, if set, runs before each round of Deliver (the usager notices
-	// are batched into messages there).
+	// are batched into messages there); its error is logged, not returned.
 	Before func(ctx context.Context) error
 }
 
@@ -49,8 +49,10 @@ type Worker struct {
 // returned: only store errors are.
 func (w *Worker) Deliver(ctx context.Context, limit int) (sent int, err error) {
 	if w.Before != nil {
+		// A message that cannot be composed must not hold back the ones
+		// already written: the failure is logged and delivery goes on.
 		if err := w.Before(ctx); err != nil {
-			return 0, err
+			w.logger().Error("outbox: compose messages", "err", err)
 		}
 	}
 	for range limit {

@@ -1,4 +1,7 @@
-package outbox_test
+// Package smtptest is a real SMTP server on loopback for tests: STARTTLS
+// with a certificate of its own, AUTH PLAIN, and every message it accepts
+// kept (github.com/emersion/go-smtp).
+package smtptest
 
 import (
 	"crypto/ecdsa"
@@ -22,35 +25,37 @@ import (
 	"procura/outbox"
 )
 
-// mailServer is a real SMTP server on loopback: STARTTLS with a
-// certificate of its own, AUTH PLAIN, and every message it accepts kept.
-type mailServer struct {
+// Server is a running test SMTP server.
+type Server struct {
 	mu       sync.Mutex
-	received []received
+	received []Received
 	srv      *smtp.Server
 	ln       net.Listener
 	addr     string
 	pool     *x509.CertPool
 	cert     tls.Certificate
-	// refuse, when set, answers every DATA with it.
-	refuse *smtp.SMTPError
+	refuse   *smtp.SMTPError
 }
 
-type received struct {
+// Received is one accepted message: its envelope, raw data and the user
+// that authenticated.
+type Received struct {
 	From string
 	To   []string
 	Data string
 	User string
 }
 
+// The credentials the server accepts.
 const (
-	testUser     = "procura"
-	testPassword = "mot-de-passe-smtp"
+	User     = "procura"
+	Password = "mot-de-passe-smtp"
 )
 
-func startMailServer(t *testing.T) *mailServer {
+// Start serves on a free loopback port until the test ends.
+func Start(t testing.TB) *Server {
 	t.Helper()
-	m := &mailServer{}
+	m := &Server{}
 	cert, pool := selfSigned(t)
 	m.pool, m.cert = pool, cert
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -59,11 +64,11 @@ func startMailServer(t *testing.T) *mailServer {
 	}
 	m.addr = ln.Addr().String()
 	m.serve(ln, cert)
-	t.Cleanup(m.stop)
+	t.Cleanup(m.Stop)
 	return m
 }
 
-func (m *mailServer) serve(ln net.Listener, cert tls.Certificate) {
+func (m *Server) serve(ln net.Listener, cert tls.Certificate) {
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{server: m}, nil }))
 	s.Domain = "localhost"
 	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
@@ -74,7 +79,8 @@ func (m *mailServer) serve(ln net.Listener, cert tls.Certificate) {
 	go s.Serve(ln)
 }
 
-func (m *mailServer) stop() {
+// Stop closes the server: connections are refused until Restart.
+func (m *Server) Stop() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.srv != nil {
@@ -85,8 +91,8 @@ func (m *mailServer) stop() {
 	}
 }
 
-// restart serves again on the same address after stop.
-func (m *mailServer) restart(t *testing.T) {
+// Restart serves again on the same address after Stop.
+func (m *Server) Restart(t testing.TB) {
 	t.Helper()
 	ln, err := net.Listen("tcp", m.addr)
 	if err != nil {
@@ -95,30 +101,39 @@ func (m *mailServer) restart(t *testing.T) {
 	m.serve(ln, m.cert)
 }
 
-func (m *mailServer) messages() []received {
+// Refuse makes every DATA answer err (nil: accept again).
+func (m *Server) Refuse(err *smtp.SMTPError) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]received(nil), m.received...)
+	m.refuse = err
 }
 
-func (m *mailServer) config() outbox.SMTPConfig {
+// Messages returns the messages accepted so far.
+func (m *Server) Messages() []Received {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Received(nil), m.received...)
+}
+
+// Config is how the outbox reaches this server (STARTTLS mandatory, AUTH).
+func (m *Server) Config() outbox.SMTPConfig {
 	host, port, _ := net.SplitHostPort(m.addr)
 	p, _ := strconv.Atoi(port)
-	return outbox.SMTPConfig{Host: host, Port: p, Username: testUser, Password: testPassword,
+	return outbox.SMTPConfig{Host: host, Port: p, Username: User, Password: Password,
 		From: "ne-pas-repondre@procura.example.fr", FromName: "Procura", StartTLS: outbox.StartTLSMandatory,
 		Timeout: 5 * time.Second, TLSConfig: &tls.Config{RootCAs: m.pool, ServerName: "127.0.0.1"}}
 }
 
 type session struct {
-	server *mailServer
+	server *Server
 	user   string
-	msg    received
+	msg    Received
 }
 
 func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
 func (s *session) Auth(string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != testUser || pass != testPassword {
+		if user != User || pass != Password {
 			return errors.New("bad credentials")
 		}
 		s.user = user
@@ -129,7 +144,7 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if s.user == "" {
 		return smtp.ErrAuthRequired
 	}
-	s.msg = received{From: from, User: s.user}
+	s.msg = Received{From: from, User: s.user}
 	return nil
 }
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
@@ -150,10 +165,10 @@ func (s *session) Data(r io.Reader) error {
 	s.server.received = append(s.server.received, s.msg)
 	return nil
 }
-func (s *session) Reset()        { s.msg = received{} }
+func (s *session) Reset()        { s.msg = Received{} }
 func (s *session) Logout() error { return nil }
 
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
