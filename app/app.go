@@ -23,11 +23,11 @@ import (
 	"procura/config"
 	"procura/db"
 	"procura/demoservice"
+	"procura/devtools/mailcatcher"
 	"procura/franceconnect"
 	"procura/franceconnect/sandbox"
 	"procura/keyring"
 	"procura/mandate"
-	"procura/devtools/mailcatcher"
 	"procura/metrics"
 	"procura/notice"
 	"procura/outbox"
@@ -215,7 +215,7 @@ func newProvider(cfg config.Config, logger *slog.Logger, now func() time.Time, a
 	return authz.NewProvider(authz.ProviderConfig{
 		Issuer: cfg.BaseURL, Store: a.OAuth, Keys: authz.KeyringKeys(a.Keys), Journal: a.Journal, DB: a.DB, Now: now,
 		Permissions: authz.MandatePermissions{Mandates: a.Mandates, Usagers: a.Usagers}, Usagers: authz.UsagerIdentities{Usagers: a.Usagers},
-		Notices: authz.UsagerNotices{Notices: a.Notices},
+		Notices:     authz.UsagerNotices{Notices: a.Notices},
 		PairwiseKey: pairwise, TokenKey: tokenKey, Logger: logger, Metrics: a.Metrics,
 	})
 }

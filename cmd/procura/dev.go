@@ -10,8 +10,8 @@ import (
 
 	"procura/account"
 	"procura/app"
-	"procura/devtools/mailcatcher"
 	"procura/config"
+	"procura/devtools/mailcatcher"
 )
 
 // devMasterKey is the fixed master key of `procura dev`: its secrets protect
