@@ -6,17 +6,19 @@ import (
 	"testing"
 	"time"
 
+	"procura/audit"
 	"procura/db"
 	"procura/db/dbtest"
 	"procura/devtools/journey"
 	"procura/keyring"
+	"procura/mandate"
 	"procura/outbox"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
 
-// mailTo lists the outbox's messages to address, newest first.
-func (e *env) mailTo(address string) []outbox.Record {
+// mailTo lists the outbox's messages of kind to address, newest first.
+func (e *env) mailTo(address, kind string) []outbox.Record {
 	e.t.Helper()
 	all, err := e.outbox.List(context.Background(), outbox.Filter{Limit: 500})
 	if err != nil {
@@ -24,7 +26,7 @@ func (e *env) mailTo(address string) []outbox.Record {
 	}
 	var mine []outbox.Record
 	for _, r := range all {
-		if r.Message.To == address {
+		if r.Message.To == address && r.Message.Kind == kind {
 			mine = append(mine, r)
 		}
 	}
@@ -64,7 +66,7 @@ func TestUsagerToldOfDelegatedLogins(t *testing.T) {
 		if err := e.notices.Batch(ctx); err != nil {
 			t.Fatal(err)
 		}
-		got := e.mailTo(oceane)
+		got := e.mailTo(oceane, "usager_logins")
 		if len(got) != 1 {
 			t.Fatalf("%d messages to the usager who opted in, want 1", len(got))
 		}
@@ -80,7 +82,7 @@ func TestUsagerToldOfDelegatedLogins(t *testing.T) {
 		if !strings.Contains(m.HTML, "<strong>Caisse démo</strong>") || strings.Contains(m.HTML, "<img") {
 			t.Errorf("html:\n%s", m.HTML)
 		}
-		if n := len(e.mailTo(noel)); n != 0 {
+		if n := len(e.mailTo(noel, "usager_logins")); n != 0 {
 			t.Errorf("%d messages to the usager who did not opt in", n)
 		}
 
@@ -89,14 +91,14 @@ func TestUsagerToldOfDelegatedLogins(t *testing.T) {
 		if err := e.notices.Batch(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(e.mailTo(oceane)); n != 1 {
+		if n := len(e.mailTo(oceane, "usager_logins")); n != 1 {
 			t.Fatalf("%d messages within the hour, want 1", n)
 		}
 		e.clock.Advance(time.Hour)
 		if err := e.notices.Batch(ctx); err != nil {
 			t.Fatal(err)
 		}
-		got = e.mailTo(oceane)
+		got = e.mailTo(oceane, "usager_logins")
 		if len(got) != 2 || got[0].Message.Subject != "Procura : une connexion a été faite en votre nom" ||
 			strings.Count(got[0].Message.Text, "Caisse démo") != 1 {
 			t.Fatalf("after the hour: %+v", got)
@@ -139,4 +141,51 @@ func TestDelegatedLoginBudgetWithNotice(t *testing.T) {
 	} else {
 		t.Logf("one delegated login with a notice: %d statements, %d commits", len(statements), commits)
 	}
+}
+
+// A usager who opted in is told of the creation and the revocation of their
+// mandate, in the transaction of each; one who did not is told nothing.
+func TestUsagerToldOfMandateChanges(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		e := newEnv(t, d)
+		org, aidant := e.orgAndAidant(true)
+		c := e.signInAidant(aidant)
+		if _, err := e.keys.Ensure(ctx, keyring.PurposeMandate, jose.ES256); err != nil {
+			t.Fatal(err)
+		}
+		id, err := e.browser(c).CreateMandate(ctx, e.journeyAidant(aidant),
+			journey.Mandate{Procedures: []string{"social", "logement"}, Days: 31, Usager: "aissatou-diop", Notify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		quiet := e.createMandate(c, aidant, "ange-colonna", "social")
+		const aissatou = "aissatou.diop@example.com"
+		created := e.mailTo(aissatou, "mandate_created")
+		if len(created) != 1 || created[0].Message.Subject != "Procura : vous avez donné un mandat à "+org.Name {
+			t.Fatalf("creation messages: %+v", created)
+		}
+		for _, want := range []string{"Vous avez donné le 2 mars 2026 un mandat à " + org.Name, "Jusqu'au 2 avril 2026 à ",
+			"- Social - Santé\n", "- Logement\n", "Vous recevez ce courriel parce que"} {
+			if !strings.Contains(created[0].Message.Text, want) {
+				t.Errorf("creation text lacks %q:\n%s", want, created[0].Message.Text)
+			}
+		}
+		by := mandate.Actor{Kind: audit.ActorAidant, ID: aidant.Account.ID}
+		if _, err := e.srv.mandates.RevokeMandate(ctx, by, mandate.OfOrganisation(org.ID), id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.srv.mandates.RevokeMandate(ctx, by, mandate.OfOrganisation(org.ID), quiet); err != nil {
+			t.Fatal(err)
+		}
+		revoked := e.mailTo(aissatou, "mandate_revoked")
+		if len(revoked) != 1 || !strings.Contains(revoked[0].Message.Text, "a été révoqué le 2 mars 2026") {
+			t.Fatalf("revocation messages: %+v", revoked)
+		}
+		for _, kind := range []string{"mandate_created", "mandate_revoked"} {
+			if got := e.mailTo("ange.colonna@example.com", kind); len(got) != 0 {
+				t.Errorf("%s told to a usager who did not opt in", kind)
+			}
+		}
+	})
 }
