@@ -219,3 +219,17 @@ func (o *Outbox) Retry(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// Purge deletes up to limit messages sent or failed before before, with
+// the notices they listed: a message holds a person's address and what was
+// done in their name, kept no longer than the operator needs. It returns
+// how many it deleted.
+func (o *Outbox) Purge(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res := o.db.Conn(ctx).Exec(`DELETE FROM outbox_messages WHERE id IN (
+		SELECT id FROM outbox_messages WHERE status IN (?, ?) AND created_at < ? ORDER BY created_at LIMIT ?)`,
+		string(StatusSent), string(StatusFailed), before.UTC(), limit)
+	if res.Error != nil {
+		return 0, fmt.Errorf("outbox: purge: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}

@@ -337,3 +337,27 @@ func TestTwoWorkersNeverSendTheSameMessage(t *testing.T) {
 		}
 	}
 }
+
+// Sent and failed messages older than the cut are purged; pending ones stay.
+func TestPurge(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		fresh(t, d)
+		c := newClock()
+		o := outbox.New(d, c.Now)
+		sent := enqueue(t, d, o, message(fmt.Sprintf("purge-sent-%d", time.Now().UnixNano())))
+		enqueue(t, d, o, message(fmt.Sprintf("purge-pending-%d", time.Now().UnixNano())))
+		if err := d.Conn(context.Background()).Exec("UPDATE outbox_messages SET status = 'sent' WHERE id = ?", sent).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n, err := o.Purge(context.Background(), c.Now(), 10); n != 0 || err != nil {
+			t.Fatalf("Purge before the cut = %d, %v", n, err)
+		}
+		c.Advance(time.Hour)
+		if n, err := o.Purge(context.Background(), c.Now(), 10); n != 1 || err != nil {
+			t.Fatalf("Purge = %d, %v; want 1", n, err)
+		}
+		if r := only(t, o); r.Status != outbox.StatusPending {
+			t.Errorf("left: %+v", r)
+		}
+	})
+}

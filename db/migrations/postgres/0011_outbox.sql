@@ -35,6 +35,6 @@ CREATE TABLE usager_notices (
     service         TEXT NOT NULL,
     procedure       TEXT NOT NULL,
     -- The outbox message that listed this act; NULL while pending.
-    message_id      UUID REFERENCES outbox_messages (id)
+    message_id      UUID REFERENCES outbox_messages (id) ON DELETE CASCADE
 );
 CREATE INDEX usager_notices_pending ON usager_notices (usager_id, occurred_at) WHERE message_id IS NULL;

@@ -25,6 +25,6 @@ CREATE TABLE usager_notices (
     organisation_id TEXT NOT NULL,
     service         TEXT NOT NULL,
     procedure       TEXT NOT NULL,
-    message_id      TEXT REFERENCES outbox_messages (id)
+    message_id      TEXT REFERENCES outbox_messages (id) ON DELETE CASCADE
 );
 CREATE INDEX usager_notices_pending ON usager_notices (usager_id, occurred_at) WHERE message_id IS NULL;
