@@ -138,6 +138,7 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 	}
 	oauth := authz.NewStore(d, now)
 	out := outbox.New(d, now)
+	dir.WithMailer(out, cfg.BaseURL)
 	notices := notice.New(d, out, usagers, dir, cfg.BaseURL, now)
 	return &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
 		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandate.New(d, j, dir, usagers, keys, oauth, now).WithNotifier(notices),

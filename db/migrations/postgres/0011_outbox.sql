@@ -38,3 +38,15 @@ CREATE TABLE usager_notices (
     message_id      UUID REFERENCES outbox_messages (id) ON DELETE CASCADE
 );
 CREATE INDEX usager_notices_pending ON usager_notices (usager_id, occurred_at) WHERE message_id IS NULL;
+
+-- Password recovery (issue 12): a single-use link valid one hour, sent by
+-- email; only the SHA-256 of its token is kept.
+CREATE TABLE password_resets (
+    id          UUID PRIMARY KEY,
+    account_id  UUID NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    token_hash  BYTEA NOT NULL UNIQUE,
+    created_at  TIMESTAMPTZ NOT NULL,
+    expires_at  TIMESTAMPTZ NOT NULL CHECK (expires_at > created_at),
+    used_at     TIMESTAMPTZ
+);
+CREATE INDEX password_resets_account ON password_resets (account_id, created_at);

@@ -28,3 +28,15 @@ CREATE TABLE usager_notices (
     message_id      TEXT REFERENCES outbox_messages (id) ON DELETE CASCADE
 );
 CREATE INDEX usager_notices_pending ON usager_notices (usager_id, occurred_at) WHERE message_id IS NULL;
+
+-- Password recovery (issue 12): a single-use link valid one hour, sent by
+-- email; only the SHA-256 of its token is kept.
+CREATE TABLE password_resets (
+    id          TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    token_hash  BLOB NOT NULL UNIQUE,
+    created_at  TIMESTAMP NOT NULL,
+    expires_at  TIMESTAMP NOT NULL CHECK (expires_at > created_at),
+    used_at     TIMESTAMP
+);
+CREATE INDEX password_resets_account ON password_resets (account_id, created_at);
