@@ -137,6 +137,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	oauth := authz.NewStore(d, e.clock.Now)
 	e.outbox = outbox.New(d, e.clock.Now)
 	e.notices = notice.New(d, e.outbox, usagers, dir, "http://localhost:8080", e.clock.Now)
+	dir.WithMailer(e.outbox, "http://localhost:8080")
 	mandates := mandate.New(d, journal, dir, usagers, keys, oauth, e.clock.Now).WithNotifier(e.notices)
 	provider, err := authz.NewProvider(authz.ProviderConfig{
 		Issuer: e.ts.URL, Store: oauth, Keys: authz.KeyringKeys(keys), Journal: journal, DB: d, Now: e.clock.Now,
