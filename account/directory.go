@@ -27,6 +27,10 @@ type Directory struct {
 	// takes 19 MiB, and a burst of sign-ins must not take the server's
 	// memory with it.
 	hashing chan struct{}
+	// mailer writes the password recovery messages; baseURL is where their
+	// links lead (WithMailer).
+	mailer  Mailer
+	baseURL string
 }
 
 // NewDirectory returns the directory kept in d. TOTP seeds are sealed with a

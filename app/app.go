@@ -25,12 +25,15 @@ import (
 	"procura/config"
 	"procura/db"
 	"procura/demoservice"
+	"procura/devtools/mailcatcher"
 	"procura/franceconnect"
 	"procura/franceconnect/sandbox"
 	"procura/keyring"
 	"procura/mandate"
 	"procura/metrics"
 	"procura/oversight"
+	"procura/notice"
+	"procura/outbox"
 	"procura/seal"
 	"procura/usager"
 	"procura/web"
@@ -63,6 +66,10 @@ type App struct {
 	OAuth *authz.Store
 	// Clients registers and disables services, with their audit entries.
 	Clients *authz.Clients
+	// Outbox holds the email to send; Notices tells usagers of the
+	// delegated logins they asked to be told of, through it.
+	Outbox  *outbox.Outbox
+	Notices *notice.Notices
 	Web     *web.Server
 	// FCSandbox is the FranceConnect-like provider `procura dev` mounts at
 	// /fc-sandbox, and DemoService the service it mounts at /demo-service;
@@ -161,14 +168,18 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 	}
 	oauth := authz.NewStore(d, now)
 	dir.SetTokens(oauth)
+	out := outbox.New(d, now)
+	dir.WithMailer(out, cfg.BaseURL)
+	notices := notice.New(d, out, usagers, dir, cfg.BaseURL, now)
 	paris, err := mandate.Paris()
 	if err != nil {
 		return nil, err
 	}
-	mandates := mandate.New(d, j, dir, usagers, keys, oauth, now)
+	mandates := mandate.New(d, j, dir, usagers, keys, oauth, now).WithNotifier(notices)
 	a := &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
 		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandates,
-		Oversight: oversight.New(d, j, dir, usagers, mandates, oauth, paris, now)}
+		Oversight: oversight.New(d, j, dir, usagers, mandates, oauth, paris, now),
+		Outbox: out, Notices: notices}
 	if origin, err := audit.Origin(cfg.BaseURL); err == nil {
 		a.Sequencer = audit.NewSequencer(j, origin, func(ctx context.Context) (note.Signer, error) {
 			return keys.NoteSigner(ctx, origin)
@@ -255,6 +266,7 @@ func newProvider(cfg config.Config, logger *slog.Logger, now func() time.Time, a
 	return authz.NewProvider(authz.ProviderConfig{
 		Issuer: cfg.BaseURL, Store: a.OAuth, Keys: authz.KeyringKeys(a.Keys), Journal: a.Journal, DB: a.DB, Now: now,
 		Permissions: authz.MandatePermissions{Mandates: a.Mandates, Usagers: a.Usagers}, Usagers: authz.UsagerIdentities{Usagers: a.Usagers},
+		Notices:     authz.UsagerNotices{Notices: a.Notices},
 		PairwiseKey: pairwise, TokenKey: tokenKey, Logger: logger, Metrics: a.Metrics,
 	})
 }
@@ -269,6 +281,7 @@ func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(DevSandboxPath+"/", http.StripPrefix(DevSandboxPath, a.FCSandbox))
 	mux.Handle(DevDemoServicePath+"/", http.StripPrefix(DevDemoServicePath, a.DemoService))
+	mux.Handle("GET "+mailcatcher.Path, mailcatcher.Handler(a.Outbox, a.Logger))
 	mux.Handle("/", a.Web.Handler())
 	return mux
 }
@@ -285,6 +298,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		defer stop()
 	}
+	worker, err := a.outboxWorker()
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -299,6 +316,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	maintenanceCtx, stopMaintenance := context.WithCancel(ctx)
 	defer stopMaintenance()
 	go a.maintain(maintenanceCtx)
+	if worker != nil {
+		go a.deliverOutbox(maintenanceCtx, worker)
+	} else {
+		a.Logger.Warn("PROCURA_SMTP_HOST is unset: email waits in the outbox unsent (procura admin outbox list)")
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -53,6 +53,9 @@ func (a *App) runMaintenance(ctx context.Context) {
 	err = a.rollUpJournal(ctx)
 	a.Metrics.Job("journal_rollup", err, time.Since(start))
 	start = time.Now()
+	err = a.purgeOutbox(ctx)
+	a.Metrics.Job("outbox_purge", err, time.Since(start))
+	start = time.Now()
 	n, err := a.Sessions.PurgeExpired(ctx)
 	a.Metrics.Job("session_purge", err, time.Since(start))
 	if err != nil {
@@ -61,6 +64,28 @@ func (a *App) runMaintenance(ctx context.Context) {
 	}
 	if n > 0 {
 		a.Logger.Info("maintenance: purged ended sessions", "count", n)
+	}
+}
+
+// outboxKeep is how long a sent or failed message stays in the outbox:
+// long enough for the operator to look into a failure, no longer, since it
+// holds a person's address and what was done in their name.
+const outboxKeep = 30 * 24 * time.Hour
+
+// purgeOutbox deletes the messages older than outboxKeep, by batches.
+func (a *App) purgeOutbox(ctx context.Context) error {
+	for {
+		n, err := a.Outbox.Purge(ctx, a.Now().Add(-outboxKeep), 500)
+		if err != nil {
+			a.Logger.Error("maintenance: purge outbox", "err", err)
+			return err
+		}
+		if n > 0 {
+			a.Logger.Info("maintenance: purged old email", "count", n)
+		}
+		if n < 500 {
+			return nil
+		}
 	}
 }
 

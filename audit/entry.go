@@ -67,6 +67,9 @@ const (
 	ActionTOTPCardLinked       Action = "totp_card.linked"
 	ActionTOTPCardUnlinked     Action = "totp_card.unlinked"
 	ActionOrganisationUpdated  Action = "organisation.updated"
+	// Password recovery (issue 12): a link asked for by email, and used.
+	ActionPasswordResetRequested Action = "aidant.password_reset_requested"
+	ActionPasswordReset          Action = "aidant.password_reset"
 )
 
 // ActorKind says who acted.

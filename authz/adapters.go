@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"procura/mandate"
+	"procura/notice"
 	"procura/procedure"
 	"procura/usager"
 )
@@ -33,7 +34,7 @@ func (m MandatePermissions) ResolvePermission(ctx context.Context, aidantID, org
 	}
 	p := r.Permission
 	return Delegation{AidantID: aidantID, UsagerID: p.UsagerID, OrganisationID: organisationID, OrganisationSIRET: r.SIRET,
-		PermissionID: p.ID, MandateID: p.MandateID, Procedure: p.Procedure}, nil
+		PermissionID: p.ID, MandateID: p.MandateID, Procedure: p.Procedure, NotifyUsager: r.NotifyUsager}, nil
 }
 
 // Offer implements PermissionChecker: two reads, the aidant's situation
@@ -81,7 +82,17 @@ func (u UsagerIdentities) UsagerIdentity(ctx context.Context, usagerID string) (
 	return x.Claims, nil
 }
 
+// UsagerNotices records the logins usagers asked to be told of.
+type UsagerNotices struct{ Notices *notice.Notices }
+
+// NotifyLogin implements LoginNotifier.
+func (u UsagerNotices) NotifyLogin(ctx context.Context, n LoginNotice) error {
+	return u.Notices.Record(ctx, notice.Login{UsagerID: n.UsagerID, OrganisationID: n.OrganisationID,
+		Service: n.Service, Procedure: n.Procedure, At: n.At})
+}
+
 var (
+	_ LoginNotifier     = UsagerNotices{}
 	_ PermissionChecker = MandatePermissions{}
 	_ UsagerClaims      = UsagerIdentities{}
 )

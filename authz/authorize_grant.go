@@ -96,7 +96,15 @@ func (p *Provider) issueCode(ctx context.Context, ar *AuthorizeRequest, d Delega
 			return err
 		}
 		kind, actor := aidantActor(d)
-		return p.recordDelegation(ctx, audit.ActionDelegatedLoginAuthorised, kind, actor, d, ar.Client.ID, nil)
+		if err := p.recordDelegation(ctx, audit.ActionDelegatedLoginAuthorised, kind, actor, d, ar.Client.ID, nil); err != nil {
+			return err
+		}
+		if !d.NotifyUsager || p.notices == nil {
+			return nil
+		}
+		// One INSERT, only for a usager who opted in.
+		return p.notices.NotifyLogin(ctx, LoginNotice{UsagerID: d.UsagerID, OrganisationID: d.OrganisationID,
+			Service: ar.Client.Name, Procedure: d.Procedure, At: p.now()})
 	})
 	if err == nil {
 		p.metrics.DelegatedLogin("authorize", refused == nil)

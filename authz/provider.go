@@ -45,6 +45,9 @@ type ProviderConfig struct {
 	Now         func() time.Time
 	Permissions PermissionChecker
 	Usagers     UsagerClaims
+	// Notices, if set, is told of each delegated login whose usager asked
+	// to be notified, inside the login's transaction.
+	Notices LoginNotifier
 	// PairwiseKey (32 bytes, derived by the caller from the master key)
 	// keys the pairwise subjects services see (pairwise.go).
 	PairwiseKey []byte
@@ -103,6 +106,7 @@ type Provider struct {
 	db          *db.DB
 	now         func() time.Time
 	permissions PermissionChecker
+	notices     LoginNotifier
 	usagers     UsagerClaims
 	pairwise    pairwise
 	log         *slog.Logger
@@ -137,7 +141,7 @@ func NewProvider(cfg ProviderConfig) (*Provider, error) {
 	}
 	p := &Provider{
 		issuer: cfg.Issuer, store: cfg.Store, keys: cfg.Keys, journal: cfg.Journal, db: cfg.DB,
-		now: cfg.Now, permissions: cfg.Permissions, usagers: cfg.Usagers, pairwise: pw, log: cfg.Logger, metrics: cfg.Metrics,
+		now: cfg.Now, permissions: cfg.Permissions, notices: cfg.Notices, usagers: cfg.Usagers, pairwise: pw, log: cfg.Logger, metrics: cfg.Metrics,
 		accessLifespan:  orDefault(cfg.AccessTokenLifespan, 5*time.Minute),
 		refreshLifespan: orDefault(cfg.RefreshTokenLifespan, 10*time.Hour),
 	}

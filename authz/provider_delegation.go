@@ -38,6 +38,22 @@ type Delegation struct {
 	// cookie value): sent as the sid claim, and given back by ParseLogout
 	// so that the web layer knows which session a logout ends.
 	SessionID string
+	// NotifyUsager says the usager asked, when signing the mandate, to be
+	// told by email of each login in their name (ResolvePermission fills it).
+	NotifyUsager bool
+}
+
+// LoginNotice is a delegated login a usager asked to be told of.
+type LoginNotice struct {
+	UsagerID, OrganisationID, Service, Procedure string
+	At                                           time.Time
+}
+
+// LoginNotifier records, in the transaction carried by ctx, that a usager
+// is to be told of a delegated login; its error fails the login, so that a
+// committed login is always told and a rolled-back one never.
+type LoginNotifier interface {
+	NotifyLogin(ctx context.Context, n LoginNotice) error
 }
 
 // PermissionChecker says whether the permission of a delegation is still

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -55,6 +56,10 @@ type Config struct {
 	// MaintenanceInterval is how often this instance runs the periodic
 	// jobs (mandate expiries, ended sessions). Zero: the default.
 	MaintenanceInterval time.Duration
+	// SMTP is the mail server the outbox delivers through; OutboxInterval
+	// how often this instance looks for messages to send.
+	SMTP           SMTP
+	OutboxInterval time.Duration
 	// Dev marks the `procura dev` run: insecure cookies over http on loopback.
 	Dev bool
 }
@@ -66,6 +71,21 @@ type FranceConnect struct {
 	Issuer       string
 	ClientID     string
 	ClientSecret string
+}
+
+// SMTP is the mail server Procura sends its email through. With no Host,
+// `procura serve` keeps messages in the outbox unsent (the operator sees
+// them with `procura admin outbox list`); `procura dev` never sends and
+// shows them at /dev/courriels.
+type SMTP struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	From     string
+	FromName string
+	// StartTLS is mandatory, opportunistic or none (RFC 3207).
+	StartTLS string
 }
 
 // Var documents one environment variable; Vars lists them all, in the order
@@ -93,6 +113,14 @@ var Vars = []Var{
 	{"PROCURA_RETENTION_DAYS", "365", "A usager's identity (and the FranceConnect ID tokens kept as evidence) is erased this many days after their last mandate ended and their last identification; the journal and the mandates' signatures stay whole."},
 	{"PROCURA_SHUTDOWN_TIMEOUT", "20s", "On SIGTERM or SIGINT, how long requests in flight may finish before the server stops."},
 	{"PROCURA_MAINTENANCE_INTERVAL", "10m", "How often each instance runs the periodic jobs (mandate expiries, ended sessions); every job is safe to run on several instances at once."},
+	{"PROCURA_SMTP_HOST", "", "Mail server the outbox delivers through; required by `procura serve` (the mandates promise email notices). `procura dev` never sends and shows the messages at `/dev/courriels`."},
+	{"PROCURA_SMTP_PORT", "587", "Port of the mail server (submission)."},
+	{"PROCURA_SMTP_USERNAME", "", "User name for SMTP authentication; unset: no authentication."},
+	{"PROCURA_SMTP_PASSWORD", "", "Password for SMTP authentication."},
+	{"PROCURA_SMTP_FROM", "", "Sender address of every message (e.g. ne-pas-repondre@procura.example.fr); required with PROCURA_SMTP_HOST."},
+	{"PROCURA_SMTP_FROM_NAME", "Procura", "Sender display name."},
+	{"PROCURA_SMTP_STARTTLS", "mandatory", "mandatory (refuse to send unencrypted), opportunistic, or none (a relay on loopback only)."},
+	{"PROCURA_OUTBOX_INTERVAL", "5s", "How often each instance looks for messages to send; several instances never send the same message."},
 	{"PROCURA_FC_ISSUER", "", "Issuer of the FranceConnect-like provider usagers are identified with. `procura dev` defaults to its mounted sandbox."},
 	{"PROCURA_FC_CLIENT_ID", "", "Procura's client id at that provider."},
 	{"PROCURA_FC_CLIENT_SECRET", "", "Procura's client secret at that provider."},
@@ -120,6 +148,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ListenAddr:  get("PROCURA_LISTEN_ADDR"),
 		LogLevel:    get("PROCURA_LOG_LEVEL"),
 		MetricsAddr: get("PROCURA_METRICS_ADDR"),
+		SMTP: SMTP{
+			Host: get("PROCURA_SMTP_HOST"), Username: get("PROCURA_SMTP_USERNAME"), Password: get("PROCURA_SMTP_PASSWORD"),
+			From: get("PROCURA_SMTP_FROM"), FromName: get("PROCURA_SMTP_FROM_NAME"), StartTLS: get("PROCURA_SMTP_STARTTLS"),
+		},
 		FranceConnect: FranceConnect{
 			Issuer:       strings.TrimRight(get("PROCURA_FC_ISSUER"), "/"),
 			ClientID:     get("PROCURA_FC_CLIENT_ID"),
@@ -160,6 +192,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.MaintenanceInterval, err = time.ParseDuration(get("PROCURA_MAINTENANCE_INTERVAL")); err != nil {
 		errs = append(errs, fmt.Errorf("PROCURA_MAINTENANCE_INTERVAL: %w", err))
+	}
+	if c.SMTP.Port, err = strconv.Atoi(get("PROCURA_SMTP_PORT")); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_SMTP_PORT: %w", err))
+	}
+	if c.OutboxInterval, err = time.ParseDuration(get("PROCURA_OUTBOX_INTERVAL")); err != nil {
+		errs = append(errs, fmt.Errorf("PROCURA_OUTBOX_INTERVAL: %w", err))
 	}
 	return c, errors.Join(errs...)
 }
@@ -231,6 +269,10 @@ func (c Config) Validate() error {
 	if c.MaintenanceInterval != 0 && (c.MaintenanceInterval < time.Second || c.MaintenanceInterval > 24*time.Hour) {
 		errs = append(errs, errors.New("PROCURA_MAINTENANCE_INTERVAL: between 1s and 24h"))
 	}
+	errs = append(errs, c.SMTP.validate()...)
+	if c.OutboxInterval != 0 && (c.OutboxInterval < 100*time.Millisecond || c.OutboxInterval > time.Hour) {
+		errs = append(errs, errors.New("PROCURA_OUTBOX_INTERVAL: between 100ms and 1h"))
+	}
 	fc := c.FranceConnect
 	if u, err := url.Parse(fc.Issuer); fc.Issuer == "" || err != nil || u.Host == "" || (u.Scheme != "https" && !(c.Dev && u.Scheme == "http")) {
 		errs = append(errs, errors.New("PROCURA_FC_ISSUER: required, an https URL"))
@@ -269,4 +311,33 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// validate checks the mail settings; with no host there is nothing to check.
+func (s SMTP) validate() []error {
+	if s.Host == "" {
+		return nil
+	}
+	var errs []error
+	if s.Port < 1 || s.Port > 65535 {
+		errs = append(errs, errors.New("PROCURA_SMTP_PORT: between 1 and 65535"))
+	}
+	if a, err := mail.ParseAddress(s.From); err != nil || a.Address != s.From {
+		errs = append(errs, errors.New("PROCURA_SMTP_FROM: required with PROCURA_SMTP_HOST, a bare email address"))
+	}
+	if strings.ContainsAny(s.FromName, "\r\n") {
+		errs = append(errs, errors.New("PROCURA_SMTP_FROM_NAME: no line break"))
+	}
+	switch s.StartTLS {
+	case "mandatory", "opportunistic":
+	case "none":
+		// Credentials and personal data in clear text leave the machine
+		// only to a relay on loopback.
+		if !isLoopback(s.Host) {
+			errs = append(errs, errors.New("PROCURA_SMTP_STARTTLS: none is allowed only for a relay on loopback"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("PROCURA_SMTP_STARTTLS: %q is not mandatory, opportunistic or none", s.StartTLS))
+	}
+	return errs
 }

@@ -64,6 +64,9 @@ func TestInvalidSettingsNameTheirVariable(t *testing.T) {
 		{"bad maintenance interval", "PROCURA_MAINTENANCE_INTERVAL", "often", "PROCURA_MAINTENANCE_INTERVAL", false},
 		{"maintenance interval too short", "PROCURA_MAINTENANCE_INTERVAL", "100ms", "PROCURA_MAINTENANCE_INTERVAL: between 1s and 24h", false},
 		{"bad listen address", "PROCURA_LISTEN_ADDR", "8080", "PROCURA_LISTEN_ADDR", false},
+		{"SMTP host without sender", "PROCURA_SMTP_HOST", "smtp.example.fr", "PROCURA_SMTP_FROM: required", false},
+		{"bad SMTP port", "PROCURA_SMTP_PORT", "submission", "PROCURA_SMTP_PORT", false},
+		{"bad outbox interval", "PROCURA_OUTBOX_INTERVAL", "often", "PROCURA_OUTBOX_INTERVAL", false},
 		{"missing FranceConnect issuer", "PROCURA_FC_ISSUER", "", "PROCURA_FC_ISSUER: required", false},
 		{"http FranceConnect issuer", "PROCURA_FC_ISSUER", "http://fc.example/api/v2", "PROCURA_FC_ISSUER", false},
 		{"missing FranceConnect client", "PROCURA_FC_CLIENT_ID", "", "PROCURA_FC_CLIENT_ID: required", false},
@@ -108,5 +111,49 @@ func TestREADMEDocumentsEveryVariable(t *testing.T) {
 		if !strings.Contains(line, "| "+want+" |") {
 			t.Errorf("README row of %s does not give its default %s: %s", v.Name, want, line)
 		}
+	}
+}
+
+// Mail settings: checked only when a host is set; no clear text off loopback.
+func TestSMTPSettings(t *testing.T) {
+	base := func(extra map[string]string) map[string]string {
+		m := map[string]string{
+			"PROCURA_DATABASE_URL": "postgres://procura@db/procura", "PROCURA_BASE_URL": "https://procura.example.fr",
+			"PROCURA_MASTER_KEY": goodKey, "PROCURA_FC_ISSUER": "https://fc.example.fr/api/v2",
+			"PROCURA_FC_CLIENT_ID": "procura", "PROCURA_FC_CLIENT_SECRET": "s3cret",
+			"PROCURA_SMTP_HOST": "smtp.example.fr", "PROCURA_SMTP_FROM": "ne-pas-repondre@procura.example.fr",
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	for _, tt := range []struct {
+		name  string
+		extra map[string]string
+		want  string
+	}{
+		{"defaults", nil, ""},
+		{"relay on loopback in clear", map[string]string{"PROCURA_SMTP_HOST": "127.0.0.1", "PROCURA_SMTP_STARTTLS": "none"}, ""},
+		{"clear text off loopback", map[string]string{"PROCURA_SMTP_STARTTLS": "none"}, "PROCURA_SMTP_STARTTLS: none is allowed only"},
+		{"unknown STARTTLS mode", map[string]string{"PROCURA_SMTP_STARTTLS": "yes"}, "PROCURA_SMTP_STARTTLS"},
+		{"sender with a name", map[string]string{"PROCURA_SMTP_FROM": "Procura <x@procura.example.fr>"}, "PROCURA_SMTP_FROM"},
+		{"port out of range", map[string]string{"PROCURA_SMTP_PORT": "70000"}, "PROCURA_SMTP_PORT"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.FromEnv(env(base(tt.extra)))
+			if err == nil {
+				err = c.Validate()
+			}
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("error = %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("error = %v, want it to contain %q", err, tt.want)
+			}
+			if tt.want == "" && (c.SMTP.Port != 587 || c.SMTP.StartTLS == "" || c.SMTP.FromName != "Procura" || c.OutboxInterval != 5*time.Second) {
+				t.Errorf("defaults: %+v %v", c.SMTP, c.OutboxInterval)
+			}
+		})
 	}
 }

@@ -114,6 +114,8 @@ func startCluster(t *testing.T, n int) *cluster {
 		"PROCURA_FC_ISSUER="+fcIssuer, "PROCURA_FC_CLIENT_ID=procura-cluster", "PROCURA_FC_CLIENT_SECRET="+fcSecret,
 		"PROCURA_TRUST_PROXY_HEADERS=true",
 		"PROCURA_DB_MAX_CONNS=8",
+		// A mail server nobody listens on: notices wait in the outbox.
+		"PROCURA_SMTP_HOST=127.0.0.1", "PROCURA_SMTP_PORT=9", "PROCURA_SMTP_FROM=procura@cluster.test", "PROCURA_SMTP_STARTTLS=none",
 		"PROCURA_MAINTENANCE_INTERVAL=1s",
 		"PROCURA_LOG_LEVEL=warn",
 		"SSL_CERT_FILE="+caFile,

@@ -143,10 +143,10 @@ func writeMandateSummary(d *document, a AttestationData, procs []procedure.Proce
 	}
 	d.field("Consentement", consent)
 	if a.Consent.EmailNotifications {
-		// Procura sends no email yet (issue 12): the wish is recorded, and
-		// the attestation promises nothing more.
-		d.field("Avis par courriel", "souhaité par l’usager et enregistré ; Procura n’envoie pas encore ces avis : "+
-			"l’usager consulte les connexions faites en son nom dans son espace usager")
+		// Exactly what package notice does: every delegated login under
+		// this mandate is listed in a message, at most one an hour.
+		d.field("Avis par courriel", "demandé : Procura écrit à l’usager, à l’adresse transmise par FranceConnect, "+
+			"un courriel qui liste chaque connexion faite en son nom, au plus un courriel par heure")
 	} else {
 		d.field("Avis par courriel", "non demandé : l’usager consulte les connexions faites en son nom dans son espace usager")
 	}

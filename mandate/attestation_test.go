@@ -150,7 +150,7 @@ func TestRenderMandateAttestation(t *testing.T) {
 		"22 novembre 2026 à 14 h 05",
 		"22 novembre 2027 à 14 h 05",
 		"22 novembre 2026 à 14 h 04", // the aidant's confirmation
-		"Procura n’envoie pas encore ces avis",
+		"un courriel qui liste chaque connexion faite en son nom",
 		"Signature de l’usager", "Signature de l’aidant",
 		"Fait à 12 rue de l’Église, 76800 Saint-Étienne-du-Rouvray, le 22 novembre 2026.",
 		"Mandat n° 8f14e45f-ceea-467f-a0e6-b6c1a2d3e4f5",

@@ -37,6 +37,8 @@ type Resolved struct {
 	Permission Permission
 	// SIRET is the organisation's, sent to services in the act claim.
 	SIRET string
+	// NotifyUsager: the usager asked to be told by email of each login.
+	NotifyUsager bool
 }
 
 // CheckUse says whether the permission is usable now for this use: it
@@ -73,10 +75,11 @@ func (r *Registry) Resolve(ctx context.Context, aidantID, organisationID, permis
 		ExpiresAt                                          time.Time
 		EndedAt                                            *time.Time
 		Siret                                              *string
+		NotifyUsager                                       bool
 		account.AidantFacts                                `gorm:"embedded"`
 	}
-	res := r.db.Conn(ctx).Raw(`SELECT p.id, p.mandate_id, p.organisation_id, p.usager_id, p.procedure, p.expires_at, p.ended_at, f.siret, f.active, f.habilitated_until, f.has_totp, f.account_id IS NOT NULL AS is_aidant
-		FROM permissions p LEFT JOIN aidant_facts f ON f.account_id = ? AND f.organisation_id = ?
+	res := r.db.Conn(ctx).Raw(`SELECT p.id, p.mandate_id, p.organisation_id, p.usager_id, p.procedure, p.expires_at, p.ended_at, f.siret, f.active, f.habilitated_until, f.has_totp, f.account_id IS NOT NULL AS is_aidant, m.notify_usager
+		FROM permissions p JOIN mandates m ON m.id = p.mandate_id LEFT JOIN aidant_facts f ON f.account_id = ? AND f.organisation_id = ?
 		WHERE p.id = ?`, aidantID, organisationID, permissionID).Scan(&row)
 	if res.Error != nil {
 		return Resolved{}, fmt.Errorf("mandate: check permission: %w", res.Error)
@@ -102,7 +105,7 @@ func (r *Registry) Resolve(ctx context.Context, aidantID, organisationID, permis
 	if !p.Usable(now) {
 		return Resolved{}, ErrPermissionUnusable
 	}
-	return Resolved{Permission: p, SIRET: *row.Siret}, nil
+	return Resolved{Permission: p, SIRET: *row.Siret, NotifyUsager: row.NotifyUsager}, nil
 }
 
 // AidantSituation is where an aidant stands in an organisation for

@@ -121,6 +121,13 @@ func (r *Registry) signOnce(ctx context.Context, m Mandate, procs []string, evid
 			return Mandate{}, err
 		}
 	}
+	change := ChangeCreated
+	if m.Renews != "" {
+		change = ChangeRenewed
+	}
+	if err := r.notify(ctx, change, m, procs); err != nil {
+		return Mandate{}, err
+	}
 	return m, nil
 }
 

@@ -38,7 +38,9 @@ type Registry struct {
 	usagers   Usagers
 	keys      *keyring.Keyring
 	tokens    TokenRevoker
-	now       func() time.Time
+	// notifier tells usagers who opted in (nil: nobody is told).
+	notifier Notifier
+	now      func() time.Time
 }
 
 // New returns the registry kept in d.

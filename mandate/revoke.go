@@ -35,7 +35,10 @@ func (r *Registry) RevokePermission(ctx context.Context, by Actor, scope Scope, 
 		if out.ID == "" {
 			return ErrPermissionFound
 		}
-		return r.revoke(ctx, by, m, out)
+		if err := r.revoke(ctx, by, m, out); err != nil {
+			return err
+		}
+		return r.notify(ctx, ChangePermissionRevoked, m, []string{out.Procedure})
 	})
 	return out, r.refusedOutside(ctx, by, scope, mandateID, err)
 }
@@ -65,12 +68,17 @@ func (r *Registry) RevokeMandate(ctx context.Context, by Actor, scope Scope, man
 		if err := r.record(ctx, actor, audit.ActionMandateRevoked, m.ID, "", "", nil); err != nil {
 			return err
 		}
+		var ended []string
 		for _, p := range m.Permissions {
 			if p.EndedAt == nil {
 				if err := r.revoke(ctx, by, m, p); err != nil {
 					return err
 				}
+				ended = append(ended, p.Procedure)
 			}
+		}
+		if err := r.notify(ctx, ChangeRevoked, m, ended); err != nil {
+			return err
 		}
 		if r.tokens != nil {
 			if _, err := r.tokens.RevokeByMandate(ctx, m.ID); err != nil {

@@ -155,6 +155,29 @@ type InvitationPage struct {
 
 func (*InvitationPage) Template() string { return "invitation.html" }
 
+// PasswordForgottenPage asks for the address to send a recovery link to;
+// once asked, it says the same thing whether the address is known or not.
+type PasswordForgottenPage struct {
+	Layout
+	Email string
+	Error string
+	Sent  bool
+}
+
+func (*PasswordForgottenPage) Template() string { return "password_forgotten.html" }
+
+// PasswordResetPage is where a recovery link sets a new password, or says
+// why it does not open (Refused).
+type PasswordResetPage struct {
+	Layout
+	Token   string
+	Email   string
+	Error   string
+	Refused string
+}
+
+func (*PasswordResetPage) Template() string { return "password_reset.html" }
+
 // InvitationRefusedPage says clearly why an invitation link does not
 // open (expired, used, invalid).
 type InvitationRefusedPage struct {

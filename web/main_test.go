@@ -29,6 +29,8 @@ import (
 	"procura/mandate"
 	"procura/metrics"
 	"procura/oversight"
+	"procura/notice"
+	"procura/outbox"
 	"procura/seal"
 	"procura/usager"
 )
@@ -88,6 +90,10 @@ type env struct {
 	provider *authz.Provider
 	// keys signs mandates (call Ensure in tests that sign).
 	keys *keyring.Keyring
+	// outbox holds the email the server writes; notices tells usagers of
+	// the logins they asked to be told of.
+	outbox  *outbox.Outbox
+	notices *notice.Notices
 	// fcServer is the FranceConnect sandbox the server identifies usagers with.
 	fcServer *httptest.Server
 	// handled counts the runs of the test form handler.
@@ -134,10 +140,14 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	e.keys = keys
 	oauth := authz.NewStore(d, e.clock.Now)
 	dir.SetTokens(oauth)
-	mandates := mandate.New(d, journal, dir, usagers, keys, oauth, e.clock.Now)
+	e.outbox = outbox.New(d, e.clock.Now)
+	e.notices = notice.New(d, e.outbox, usagers, dir, "http://localhost:8080", e.clock.Now)
+	dir.WithMailer(e.outbox, "http://localhost:8080")
+	mandates := mandate.New(d, journal, dir, usagers, keys, oauth, e.clock.Now).WithNotifier(e.notices)
 	provider, err := authz.NewProvider(authz.ProviderConfig{
 		Issuer: e.ts.URL, Store: oauth, Keys: authz.KeyringKeys(keys), Journal: journal, DB: d, Now: e.clock.Now,
 		Permissions: authz.MandatePermissions{Mandates: mandates, Usagers: usagers}, Usagers: authz.UsagerIdentities{Usagers: usagers},
+		Notices:     authz.UsagerNotices{Notices: e.notices},
 		PairwiseKey: bytes.Repeat([]byte{8}, 32), TokenKey: bytes.Repeat([]byte{9}, 32),
 		Logger: slog.New(slog.NewJSONHandler(e.logs, nil)), Metrics: e.metrics,
 	})

@@ -1,5 +1,7 @@
 package web
 
+import "procura/account"
+
 // The paths of the pages web serves, each defined once: the route table
 // (routes.go), the handlers' redirects and app's registration of the
 // FranceConnect return URLs use these. The OpenID Provider's endpoints are
@@ -11,6 +13,11 @@ const (
 	PathStatic  = "/static/"
 	// PathSignOut ends the session of an aidant or a manager.
 	PathSignOut = "/deconnexion"
+
+	// Password recovery: the request form, and the page its link opens
+	// (?jeton=…, account.PasswordResetPath).
+	PathPasswordForgotten = "/mot-de-passe-oublie"
+	PathPasswordReset     = account.PasswordResetPath
 
 	// Aidants and managers.
 	PathSignIn             = "/connexion"

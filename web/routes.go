@@ -30,6 +30,10 @@ func (s *Server) routes() http.Handler {
 	// Aidants and managers: sign-in, TOTP enrolment, home, organisation switch.
 	s.pages.HandleFunc("GET "+PathSignIn, s.handleSignInPage)
 	s.pages.HandleFunc("POST "+PathSignIn, s.handleSignIn)
+	s.pages.HandleFunc("GET "+PathPasswordForgotten, s.handlePasswordForgottenPage)
+	s.pages.HandleFunc("POST "+PathPasswordForgotten, s.handlePasswordForgotten)
+	s.pages.HandleFunc("GET "+PathPasswordReset, s.handlePasswordResetPage)
+	s.pages.HandleFunc("POST "+PathPasswordReset, s.handlePasswordReset)
 	s.pages.HandleFunc("GET "+PathEnrol, s.handleEnrolPage)
 	s.pages.HandleFunc("POST "+PathEnrol, s.handleEnrol)
 	s.pages.HandleFunc("POST "+PathEnrolCard, s.handleEnrolCard)

@@ -47,6 +47,8 @@ func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Query().Get("fin") == "1":
 		page.Notice = noticeSignedOut
+	case r.URL.Query().Get("mdp") == "1":
+		page.Notice = noticePasswordReset
 	case reauth:
 		page.Notice = "Un service en ligne demande une connexion par Procura : identifiez-vous pour choisir l'usager."
 	}

@@ -196,10 +196,16 @@ func TestServeRefusesOutdatedSchema(t *testing.T) {
 		"PROCURA_LISTEN_ADDR":  "127.0.0.1:0",
 		"PROCURA_FC_ISSUER":    "https://fc.example/api/v2",
 		"PROCURA_FC_CLIENT_ID": "procura", "PROCURA_FC_CLIENT_SECRET": "secret",
+		"PROCURA_SMTP_HOST": "127.0.0.1", "PROCURA_SMTP_FROM": "procura@example.fr", "PROCURA_SMTP_STARTTLS": "none",
 	}
 	r := runCLI(t, env, "", "serve")
 	if r.code != 1 || !strings.Contains(r.stderr, "procura migrate") {
 		t.Errorf("serve on an unmigrated database: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// Without a mail server, the notices the mandates promise could not go.
+	delete(env, "PROCURA_SMTP_HOST")
+	if r := runCLI(t, env, "", "serve"); r.code != 1 || !strings.Contains(r.stderr, "PROCURA_SMTP_HOST: required") {
+		t.Errorf("serve without a mail server: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"procura/account"
 	"procura/app"
 	"procura/config"
+	"procura/devtools/mailcatcher"
 )
 
 // devMasterKey is the fixed master key of `procura dev`: its secrets protect
@@ -75,6 +76,7 @@ Aidants et responsables : %s/connexion
 Espace responsable      : %s/responsable
 Espace usager           : %s/usager  (FranceConnect : bac à sable %s)
 Service démo            : %s/demo-service  (se connecte avec Procura)
+Courriels               : %s%s  (rien n'est envoyé en développement)
 
 Organisation : %s (SIRET %s)
 Aidant       : %s / mot de passe %s / graine TOTP %s
@@ -83,7 +85,7 @@ Responsable  : %s / mot de passe %s / graine TOTP %s
 Ajoutez la graine TOTP à une application d'authentification (ou utilisez
 oathtool --totp -b <graine>). Code actuel de l'aidant : %s.
 Arrêt : Ctrl+C.
-`, ln.Addr(), cfg.DatabaseURL, cfg.BaseURL, cfg.BaseURL, cfg.BaseURL, cfg.FranceConnect.Issuer, cfg.BaseURL, demo.Organisation.Name, demo.Organisation.SIRET,
+`, ln.Addr(), cfg.DatabaseURL, cfg.BaseURL, cfg.BaseURL, cfg.BaseURL, cfg.FranceConnect.Issuer, cfg.BaseURL, cfg.BaseURL, mailcatcher.Path, demo.Organisation.Name, demo.Organisation.SIRET,
 		demo.Aidant.Email, app.DemoPassword, app.DemoAidantTOTPSeed,
 		demo.Manager.Email, app.DemoPassword, app.DemoManagerTOTPSeed, code)
 	return a.Serve(ctx, ln)

@@ -56,6 +56,8 @@ Commands:
   admin client create        register a service (OIDC client); prints its secret once
   admin client list          list the services
   admin client disable       disable a service (its tokens stop working)
+  admin outbox list          list the email in the outbox (--status failed: what could not be sent, and why)
+  admin outbox retry         queue a failed message again (--id)
   keys list|rotate|retire    signing keys (--purpose oidc|mandate, --alg, --kid)
   health [-url URL]          probe the server's /readyz (exit 0 when ready), for health checks
   admin db-roles [--role procura_app] [--password-env VAR]
@@ -115,6 +117,10 @@ func (c *CLI) Run(ctx context.Context, args []string) int {
 		err = c.dbRoles(ctx, args[2:])
 	case cmd == "audit" && len(args) >= 2 && args[1] == "list":
 		err = c.auditList(ctx, args[2:])
+	case cmd == "admin" && len(args) >= 3 && args[1] == "outbox" && args[2] == "list":
+		err = c.outboxList(ctx, args[3:])
+	case cmd == "admin" && len(args) >= 3 && args[1] == "outbox" && args[2] == "retry":
+		err = c.outboxRetry(ctx, args[3:])
 	case cmd == "keys":
 		err = c.keys(ctx, args[1:])
 	case cmd == "health":

@@ -35,6 +35,12 @@ func (c *CLI) serve(ctx context.Context, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
+	if cfg.SMTP.Host == "" {
+		// The recap and the attestations promise the usagers who ask for it
+		// an email of each login in their name: a server that cannot send
+		// it does not start.
+		return errors.New("configuration:\nPROCURA_SMTP_HOST: required by `procura serve`: the mandates promise email notices to the usagers who ask for them")
+	}
 	logger := c.newLogger(cfg.LogLevel)
 	a, err := app.New(ctx, cfg, logger, time.Now)
 	if err != nil {

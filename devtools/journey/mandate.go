@@ -20,6 +20,8 @@ type Mandate struct {
 	// empty, the Nth identity the page lists (from 0).
 	Usager string
 	Nth    int
+	// Notify is the usager's wish to be told by email of each login.
+	Notify bool
 }
 
 // CreateMandate runs the creation journey (web/mandate_new.go) in b,
@@ -69,6 +71,9 @@ func (b *Browser) CreateMandate(ctx context.Context, a Aidant, m Mandate) (manda
 	}
 	form := url.Values{"csrf_token": {recap.Hidden.Get("csrf_token")}, "text_version": {recap.Hidden.Get("text_version")},
 		"consent": {"1"}, "code": {code}}
+	if m.Notify {
+		form.Set("notify", "1")
+	}
 	if p, err = b.Post(ctx, action.String(), form); err != nil {
 		return "", &Error{Step: "mandate signature", Err: err}
 	}

@@ -1,0 +1,37 @@
+package mandate
+
+import "context"
+
+// Change is what happened to a mandate that its usager asked to be told of
+// (Mandate.NotifyUsager).
+type Change string
+
+const (
+	ChangeCreated Change = "created"
+	ChangeRenewed Change = "renewed"
+	ChangeRevoked Change = "revoked"
+	// ChangePermissionRevoked: one procedure of the mandate was revoked.
+	ChangePermissionRevoked Change = "permission_revoked"
+)
+
+// Notifier tells a usager who opted in of a change to their mandate, in the
+// transaction of the change: its error fails the change, so that a
+// committed change is always told and a rolled-back one never.
+type Notifier interface {
+	MandateChanged(ctx context.Context, change Change, m Mandate, procedures []string) error
+}
+
+// WithNotifier makes r tell usagers who opted in of their mandates'
+// changes through n, and returns r. Call it while wiring, before use.
+func (r *Registry) WithNotifier(n Notifier) *Registry {
+	r.notifier = n
+	return r
+}
+
+// notify tells n of change when m's usager opted in.
+func (r *Registry) notify(ctx context.Context, change Change, m Mandate, procedures []string) error {
+	if r.notifier == nil || !m.NotifyUsager {
+		return nil
+	}
+	return r.notifier.MandateChanged(ctx, change, m, procedures)
+}
