@@ -306,14 +306,12 @@ func (d *Directory) AcceptInvitation(ctx context.Context, token, password, confi
 	if err != nil {
 		return Account{}, err
 	}
-	if err := checkPassword(password); err != nil {
+	acc, err := d.Account(ctx, r.AccountID)
+	if err != nil {
 		return Account{}, err
 	}
-	if password != confirm {
-		return Account{}, ErrPasswordMismatch
-	}
-	var hash string
-	if err := d.argon2(ctx, func() { hash = hashPassword(password) }); err != nil {
+	hash, err := d.newPasswordHash(ctx, password, confirm, acc.Email, acc.GivenName, acc.FamilyName)
+	if err != nil {
 		return Account{}, err
 	}
 	ms, err := d.Memberships(ctx, r.AccountID)

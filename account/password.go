@@ -1,6 +1,7 @@
 package account
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -147,3 +148,20 @@ var dummyHash = sync.OnceValue(func() string { return hashPassword("procura-dumm
 // personal (names, email), so that a form can say what is wrong before
 // anything is stored.
 func CheckPassword(p string, personal ...string) error { return checkPassword(p, personal...) }
+
+// newPasswordHash checks a new password typed twice by a person known by
+// personal (names, email) and returns its hash: what setting a password
+// (invitation, recovery) needs before its transaction.
+func (d *Directory) newPasswordHash(ctx context.Context, password, confirm string, personal ...string) (string, error) {
+	if err := checkPassword(password, personal...); err != nil {
+		return "", err
+	}
+	if password != confirm {
+		return "", ErrPasswordMismatch
+	}
+	var hash string
+	if err := d.argon2(ctx, func() { hash = hashPassword(password) }); err != nil {
+		return "", err
+	}
+	return hash, nil
+}

@@ -166,14 +166,8 @@ func (d *Directory) ResetPassword(ctx context.Context, token, password, confirm 
 	if err != nil {
 		return Account{}, err
 	}
-	if err := checkPassword(password, acc.Email, acc.GivenName, acc.FamilyName); err != nil {
-		return Account{}, err
-	}
-	if password != confirm {
-		return Account{}, ErrPasswordMismatch
-	}
-	var hash string
-	if err := d.argon2(ctx, func() { hash = hashPassword(password) }); err != nil {
+	hash, err := d.newPasswordHash(ctx, password, confirm, acc.Email, acc.GivenName, acc.FamilyName)
+	if err != nil {
 		return Account{}, err
 	}
 	ms, err := d.Memberships(ctx, row.AccountID)

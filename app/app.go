@@ -31,9 +31,9 @@ import (
 	"procura/keyring"
 	"procura/mandate"
 	"procura/metrics"
-	"procura/oversight"
 	"procura/notice"
 	"procura/outbox"
+	"procura/oversight"
 	"procura/seal"
 	"procura/usager"
 	"procura/web"
@@ -179,7 +179,7 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 	a := &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
 		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandates,
 		Oversight: oversight.New(d, j, dir, usagers, mandates, oauth, paris, now),
-		Outbox: out, Notices: notices}
+		Outbox:    out, Notices: notices}
 	if origin, err := audit.Origin(cfg.BaseURL); err == nil {
 		a.Sequencer = audit.NewSequencer(j, origin, func(ctx context.Context) (note.Signer, error) {
 			return keys.NoteSigner(ctx, origin)

@@ -53,7 +53,9 @@ func BenchmarkNamesSearch(b *testing.B) {
 	}
 	b.StopTimer()
 	slices.Sort(latencies)
-	pct := func(q float64) float64 { return float64(latencies[int(q*float64(len(latencies)-1))].Microseconds()) / 1000 }
+	pct := func(q float64) float64 {
+		return float64(latencies[int(q*float64(len(latencies)-1))].Microseconds()) / 1000
+	}
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.95), "p95-ms")
 }

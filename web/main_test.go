@@ -28,9 +28,9 @@ import (
 	"procura/keyring"
 	"procura/mandate"
 	"procura/metrics"
-	"procura/oversight"
 	"procura/notice"
 	"procura/outbox"
+	"procura/oversight"
 	"procura/seal"
 	"procura/usager"
 )
@@ -166,7 +166,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	e.srv, err = New(Deps{
 		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Provider: provider,
 		Oversight: oversight.New(d, journal, dir, usagers, mandates, oauth, paris, e.clock.Now),
-		Sessions: sessions, Now: e.clock.Now, Settings: settings, PendingSealer: pendingSealer, Metrics: e.metrics,
+		Sessions:  sessions, Now: e.clock.Now, Settings: settings, PendingSealer: pendingSealer, Metrics: e.metrics,
 		JournalKeys: func(ctx context.Context) ([]string, error) {
 			return keys.NoteVerifierKeys(ctx, testJournalOrigin)
 		},
