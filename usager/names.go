@@ -39,7 +39,7 @@ func (reg *Registry) Names(ctx context.Context, ids []string, search string) ([]
 			q = q.Where(`search_key LIKE ? ESCAPE '\'`, "%"+escapeLike(key)+"%")
 		}
 		var some []Named
-		if err := q.Scan(&some).Error; err != nil {
+		if err := q.Find(&some).Error; err != nil {
 			return nil, fmt.Errorf("usager: names: %w", err)
 		}
 		named = append(named, some...)
@@ -50,8 +50,9 @@ func (reg *Registry) Names(ctx context.Context, ids []string, search string) ([]
 		n             Named
 	}
 	sorted := make([]keyed, len(named))
+	fold := newFolder()
 	for i, n := range named {
-		sorted[i] = keyed{SearchKey(n.FamilyName), SearchKey(n.GivenName), n}
+		sorted[i] = keyed{fold.key(n.FamilyName), fold.key(n.GivenName), n}
 	}
 	slices.SortFunc(sorted, func(a, b keyed) int {
 		return cmp.Or(strings.Compare(a.family, b.family), strings.Compare(a.given, b.given), strings.Compare(a.n.ID, b.n.ID))
@@ -66,10 +67,15 @@ func (reg *Registry) Names(ctx context.Context, ids []string, search string) ([]
 // on parameters.
 const namesChunk = 5000
 
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // escapeLike escapes LIKE's wildcards in s (escape character \).
 func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	return likeEscaper.Replace(s)
 }
+
+// arrayQuoter escapes an element of a PostgreSQL array's text form.
+var arrayQuoter = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // textArray is a PostgreSQL text[] parameter: GORM would expand a slice
 // into a list of parameters.
@@ -85,7 +91,7 @@ func (a textArray) Value() (driver.Value, error) {
 			b.WriteByte(',')
 		}
 		b.WriteByte('"')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s))
+		b.WriteString(arrayQuoter.Replace(s))
 		b.WriteByte('"')
 	}
 	b.WriteByte('}')
