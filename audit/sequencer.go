@@ -211,6 +211,13 @@ func (s *Sequencer) pending(ctx context.Context, latest StoredCheckpoint) ([]pen
 		}
 		return rows, nil
 	}
+	// Plans for the actual positions: a generic plan of the first query
+	// below scans the primary key from lastEntryID on, filtering on xid
+	// (the whole journal after it, 2.4 s at 10 M entries), where the
+	// BRIN index on xid reads one block range.
+	if err := conn.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
+		return nil, fmt.Errorf("audit: sequencer plans: %w", err)
+	}
 	horizon, err := s.horizon(ctx)
 	if err != nil {
 		return nil, err
