@@ -112,7 +112,7 @@ func (a *App) recordExpiries(ctx context.Context) error {
 func (a *App) eraseExpiredIdentities(ctx context.Context) error {
 	days := a.Config.RetentionDays
 	if days == 0 {
-		days = 365
+		days = mandate.MinRetentionDays
 	}
 	after := ""
 	for {

@@ -110,7 +110,7 @@ var Vars = []Var{
 	{"PROCURA_METRICS_ADDR", "", "If set, address of a second listener serving Prometheus `/metrics` (e.g. 127.0.0.1:9464); keep it off the public network."},
 	{"PROCURA_DB_MAX_CONNS", "32", "Largest number of PostgreSQL connections of one instance (instances × this ≤ the server's max_connections)."},
 	{"PROCURA_DB_MAX_IDLE_TIME", "5m", "A pooled connection idle this long is closed."},
-	{"PROCURA_RETENTION_DAYS", "365", "A usager's identity (and the FranceConnect ID tokens kept as evidence) is erased this many days after their last mandate ended and their last identification; the journal and the mandates' signatures stay whole."},
+	{"PROCURA_RETENTION_DAYS", "1826", "A usager's identity is erased, and their mandates deleted, this many days after their last mandate ended and their last identification; at least 1826 (five years), as the signed mandate text promises; the journal stays whole."},
 	{"PROCURA_SHUTDOWN_TIMEOUT", "20s", "On SIGTERM or SIGINT, how long requests in flight may finish before the server stops."},
 	{"PROCURA_MAINTENANCE_INTERVAL", "10m", "How often each instance runs the periodic jobs (mandate expiries, ended sessions); every job is safe to run on several instances at once."},
 	{"PROCURA_SMTP_HOST", "", "Mail server the outbox delivers through; required by `procura serve` (the mandates promise email notices). `procura dev` never sends and shows the messages at `/dev/courriels`."},
@@ -260,8 +260,8 @@ func (c Config) Validate() error {
 	if c.DBMaxIdleTime != 0 && c.DBMaxIdleTime < time.Second {
 		errs = append(errs, errors.New("PROCURA_DB_MAX_IDLE_TIME: at least 1s"))
 	}
-	if c.RetentionDays != 0 && (c.RetentionDays < 30 || c.RetentionDays > 3650) {
-		errs = append(errs, errors.New("PROCURA_RETENTION_DAYS: between 30 and 3650"))
+	if c.RetentionDays != 0 && (c.RetentionDays < 1826 || c.RetentionDays > 3650) {
+		errs = append(errs, errors.New("PROCURA_RETENTION_DAYS: between 1826 (the five years the signed mandate text promises) and 3650"))
 	}
 	if c.ShutdownTimeout != 0 && (c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute) {
 		errs = append(errs, errors.New("PROCURA_SHUTDOWN_TIMEOUT: between 1s and 10m"))
