@@ -2,7 +2,7 @@
 // organisation); the demo manager opens the journal, filters it by that
 // aidant, sees the sign-in, and downloads the export of that filter.
 import { readFile } from 'node:fs/promises';
-import { run, totp, expect, expectText } from './lib.mjs';
+import { run, totp, expect, expectText, newPage, closePage } from './lib.mjs';
 
 const base = process.env.BASE_URL;
 
@@ -16,10 +16,9 @@ async function signIn(page, email, code) {
 }
 
 await run('journal', async (page) => {
-  const other = await page.context().browser().newContext({ locale: 'fr-FR' });
-  const aidant = await other.newPage();
+  const aidant = await newPage(page.context().browser());
   await signIn(aidant, process.env.AIDANT_EMAIL, totp(process.env.AIDANT_TOTP_SEED));
-  await other.close();
+  await closePage(aidant);
 
   await signIn(page, process.env.MANAGER_EMAIL, totp(process.env.MANAGER_TOTP_SEED));
   await page.goto(`${base}/responsable`);

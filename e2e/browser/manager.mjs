@@ -3,7 +3,7 @@
 // in their own browser, sets a password, enrols an authenticator app from
 // the key shown; the manager records their habilitation; the person, now
 // habilitated, may create mandates, and signs in again with a fresh code.
-import { run, totp, expect, expectText } from './lib.mjs';
+import { run, totp, expect, expectText, newPage, closePage } from './lib.mjs';
 
 const base = process.env.BASE_URL;
 
@@ -34,9 +34,7 @@ await run('manager', async (page) => {
   expect(link.includes('/invitation/'), `no link shown: ${link}`);
 
   // The invited person, in another browser.
-  const other = await page.context().browser().newContext({ locale: 'fr-FR' });
-  const person = await other.newPage();
-  person.setDefaultTimeout(15000);
+  const person = await newPage(page.context().browser());
   await person.goto(link.replace(/^https?:\/\/[^/]+/, base));
   await expectText(person, 'Bienvenue Inès');
   const password = 'un mot de passe assez long';
@@ -66,5 +64,5 @@ await run('manager', async (page) => {
   await signIn(person, email, password, totp(seed, Date.now() + 30000));
   await person.waitForURL(`${base}/aidant`);
   await expectText(person, 'Nouveau mandat');
-  await other.close();
+  await closePage(person);
 });
