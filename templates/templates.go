@@ -44,9 +44,9 @@ type Layout struct {
 	SignOutAction string
 	// RequestID identifies the request, shown on error pages for support.
 	RequestID string
-	// Nav is the header navigation of the signed-in person, by role; the
+	// HeaderNav is the header navigation of the signed-in person, by role; the
 	// web package fills it.
-	Nav []NavLink
+	HeaderNav []NavLink
 }
 
 // NavLink is an entry of the header navigation.

@@ -33,8 +33,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p te
 // a page with a form asks for its token with csrfToken.
 func (s *Server) fillLayout(w http.ResponseWriter, r *http.Request, l *templates.Layout) error {
 	l.RequestID = audit.RequestID(r.Context())
-	if l.SignOutAction == PathUsagerSignOut && l.Nav == nil {
-		l.Nav = usagerNav(r)
+	if l.SignOutAction == PathUsagerSignOut && l.HeaderNav == nil {
+		l.HeaderNav = usagerNav(r)
 	}
 	accountID, err := s.sessions.AccountID(r)
 	if errors.Is(err, ErrNotSignedIn) {
@@ -59,8 +59,8 @@ func (s *Server) fillLayout(w http.ResponseWriter, r *http.Request, l *templates
 		l.SignedInName = a.Name()
 		// A page that names the signed-in person itself (the delegated
 		// login's choice) is a step of a journey: no navigation away.
-		if l.Nav == nil && l.SignOutAction == "" {
-			if l.Nav, err = s.headerNav(r, a); err != nil {
+		if l.HeaderNav == nil && l.SignOutAction == "" {
+			if l.HeaderNav, err = s.headerNav(r, a); err != nil {
 				return fmt.Errorf("web: navigation of %s: %w", accountID, err)
 			}
 		}

@@ -160,6 +160,23 @@ export function expect(cond, message) {
   if (!cond) throw new Error(message);
 }
 
+// expectOnPhone checks that, on a 375-px screen, each locator's first
+// element is shown whole within the screen's width: no column of a table
+// hidden beyond its edge.
+export async function expectOnPhone(page, locators) {
+  const size = page.viewportSize();
+  await page.setViewportSize(phone);
+  try {
+    for (const [what, locator] of Object.entries(locators)) {
+      const box = await locator.first().boundingBox();
+      expect(box !== null, `${what}: not shown at 375 px`);
+      expect(box.x >= 0 && box.x + box.width <= phone.width, `${what}: beyond the screen at 375 px (x ${box.x}, width ${box.width})`);
+    }
+  } finally {
+    await page.setViewportSize(size);
+  }
+}
+
 export async function expectText(page, text) {
   await page.getByText(text, { exact: false }).first().waitFor({ state: 'visible' });
 }

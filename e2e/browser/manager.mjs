@@ -3,7 +3,7 @@
 // in their own browser, sets a password, enrols an authenticator app from
 // the key shown; the manager records their habilitation; the person, now
 // habilitated, may create mandates, and signs in again with a fresh code.
-import { run, totp, expect, expectText, newPage, closePage } from './lib.mjs';
+import { run, totp, expect, expectText, newPage, closePage, expectOnPhone } from './lib.mjs';
 
 const base = process.env.BASE_URL;
 
@@ -18,7 +18,7 @@ async function signIn(page, email, password, code) {
 await run('manager', async (page) => {
   await signIn(page, process.env.MANAGER_EMAIL, process.env.PASSWORD, totp(process.env.MANAGER_TOTP_SEED));
   await page.waitForURL(`${base}/aidant`);
-  await page.getByRole('link', { name: /Espace responsable/ }).click();
+  await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Espace responsable' }).click();
   await page.waitForURL(`${base}/responsable`);
   await expectText(page, 'Tableau de bord');
 
@@ -50,6 +50,10 @@ await run('manager', async (page) => {
 
   // The manager records the habilitation.
   await page.goto(`${base}/responsable/aidants?q=${encodeURIComponent(email)}`);
+  await expectOnPhone(page, {
+    'the situation of a member': page.locator('tbody .fr-badge'),
+    '"Gérer"': page.getByRole('link', { name: 'Gérer' }),
+  });
   await page.getByRole('link', { name: 'Gérer' }).click();
   const today = new Date().toISOString().slice(0, 10);
   await page.getByLabel('Date de la formation').fill(today);
