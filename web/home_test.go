@@ -126,3 +126,13 @@ func TestAidantHomeNewMandateButtonShowsItsLabel(t *testing.T) {
 		t.Errorf("aidant home lacks\n%s\nin\n%s", want, body)
 	}
 }
+
+// The verification form names where the keys are, like a verification's
+// result (axe found the link empty).
+func TestVerifyFormLinksTheKeys(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t))
+	_, body := e.get("/mandats/verifier")
+	if !strings.Contains(body, `<a href="http://localhost:8080/mandats/cles.json" id="cles-mandats">http://localhost:8080/mandats/cles.json</a>`) {
+		t.Errorf("verification form without the keys' link: %s", body)
+	}
+}

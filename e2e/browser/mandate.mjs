@@ -29,7 +29,11 @@ await run('mandate', async (page) => {
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL(`${base}/aidant`);
 
-  await page.getByRole('link', { name: 'Nouveau mandat' }).click();
+  // The home page's call to action shows its label, not a blank square.
+  const newMandate = page.locator('#contenu').getByRole('link', { name: 'Nouveau mandat' });
+  const box = await newMandate.boundingBox();
+  expect(box.width > 100, `"Nouveau mandat" is ${box.width} px wide: its label is clipped`);
+  await newMandate.click();
   await page.locator('#demarche-social').check({ force: true });
   await page.locator('#demarche-logement').check({ force: true });
   await page.getByLabel('6 mois (182 jours)').check({ force: true });
