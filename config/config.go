@@ -60,6 +60,8 @@ type Config struct {
 	// how often this instance looks for messages to send.
 	SMTP           SMTP
 	OutboxInterval time.Duration
+	// Operator is who runs this Procura, as the legal pages name them.
+	Operator Operator
 	// Dev marks the `procura dev` run: insecure cookies over http on loopback.
 	Dev bool
 }
@@ -86,6 +88,27 @@ type SMTP struct {
 	FromName string
 	// StartTLS is mandatory, opportunistic or none (RFC 3207).
 	StartTLS string
+}
+
+// Operator is the publisher and host of a Procura instance, shown on the
+// legal notice, the personal-data page and the accessibility statement.
+// The defaults are placeholders that read as such: an operator sets them
+// before opening the service.
+type Operator struct {
+	// Name is the publisher (éditeur), e.g. a ministry or a local authority.
+	Name string
+	// Address is the publisher's postal address.
+	Address string
+	// Email is where people write about the service, their personal data
+	// and accessibility.
+	Email string
+	// DPOEmail is the publisher's data protection officer (délégué à la
+	// protection des données).
+	DPOEmail string
+	// PublicationDirector is the directeur de la publication.
+	PublicationDirector string
+	// Host names the hosting provider and its address (hébergeur).
+	Host string
 }
 
 // Var documents one environment variable; Vars lists them all, in the order
@@ -121,6 +144,12 @@ var Vars = []Var{
 	{"PROCURA_SMTP_FROM_NAME", "Procura", "Sender display name."},
 	{"PROCURA_SMTP_STARTTLS", "mandatory", "mandatory (refuse to send unencrypted), opportunistic, or none (a relay on loopback only)."},
 	{"PROCURA_OUTBOX_INTERVAL", "5s", "How often each instance looks for messages to send; several instances never send the same message."},
+	{"PROCURA_OPERATOR_NAME", "[Nom de l'opérateur — à configurer]", "Publisher of the service (éditeur), shown on the legal pages (/mentions-legales, /donnees-personnelles, /accessibilite)."},
+	{"PROCURA_OPERATOR_ADDRESS", "[Adresse postale de l'opérateur — à configurer]", "Publisher's postal address, on the legal pages."},
+	{"PROCURA_OPERATOR_EMAIL", "contact@operateur.invalid", "Contact address for the service, personal data and accessibility, on the legal pages (the default is a placeholder)."},
+	{"PROCURA_OPERATOR_DPO_EMAIL", "dpo@operateur.invalid", "Address of the publisher's data protection officer, on the legal pages (the default is a placeholder)."},
+	{"PROCURA_OPERATOR_DIRECTOR", "[Directeur ou directrice de la publication — à configurer]", "Directeur de la publication, on the legal notice."},
+	{"PROCURA_OPERATOR_HOST", "[Hébergeur : nom, adresse — à configurer]", "Hosting provider (name and address), on the legal notice."},
 	{"PROCURA_FC_ISSUER", "", "Issuer of the FranceConnect-like provider usagers are identified with. `procura dev` defaults to its mounted sandbox."},
 	{"PROCURA_FC_CLIENT_ID", "", "Procura's client id at that provider."},
 	{"PROCURA_FC_CLIENT_SECRET", "", "Procura's client secret at that provider."},
@@ -151,6 +180,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SMTP: SMTP{
 			Host: get("PROCURA_SMTP_HOST"), Username: get("PROCURA_SMTP_USERNAME"), Password: get("PROCURA_SMTP_PASSWORD"),
 			From: get("PROCURA_SMTP_FROM"), FromName: get("PROCURA_SMTP_FROM_NAME"), StartTLS: get("PROCURA_SMTP_STARTTLS"),
+		},
+		Operator: Operator{
+			Name: get("PROCURA_OPERATOR_NAME"), Address: get("PROCURA_OPERATOR_ADDRESS"),
+			Email: get("PROCURA_OPERATOR_EMAIL"), DPOEmail: get("PROCURA_OPERATOR_DPO_EMAIL"),
+			PublicationDirector: get("PROCURA_OPERATOR_DIRECTOR"), Host: get("PROCURA_OPERATOR_HOST"),
 		},
 		FranceConnect: FranceConnect{
 			Issuer:       strings.TrimRight(get("PROCURA_FC_ISSUER"), "/"),

@@ -33,7 +33,6 @@ type TeamRow struct {
 	Roles       string
 	Status      string
 	StatusLabel string
-	StatusClass string
 	Until       string
 }
 
@@ -76,6 +75,7 @@ type ManagerAidantPage struct {
 	Habilitated      bool
 	HabilitatedUntil string
 	TrainedOn        string
+	Status           string
 	StatusLabel      string
 	HasTOTP          bool
 	CardSerial       string

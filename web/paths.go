@@ -43,6 +43,11 @@ const (
 	// The journal's public page (its tiles are served under it).
 	PathJournal = "/journal"
 
+	// The legal pages, linked from every page's footer.
+	PathLegalNotice   = "/mentions-legales"
+	PathPersonalData  = "/donnees-personnelles"
+	PathAccessibility = "/accessibilite"
+
 	// The delegated login's pages.
 	PathChoice            = "/oidc/choix"
 	PathOIDCLogoutConfirm = "/oidc/deconnexion"
