@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"procura/mandate"
 	"procura/templates"
 )
 
@@ -20,7 +21,7 @@ func (s *Server) handleLegalNotice(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handlePersonalData(w http.ResponseWriter, r *http.Request) {
 	days := s.settings.RetentionDays
 	if days == 0 {
-		days = 365 // the default of PROCURA_RETENTION_DAYS, which app's purge applies too
+		days = mandate.MinRetentionDays // the default of PROCURA_RETENTION_DAYS, which app's purge applies too
 	}
 	s.render(w, r, http.StatusOK, &templates.PersonalDataPage{
 		Layout: templates.Layout{Title: "Données personnelles"}, Operator: s.settings.Operator,

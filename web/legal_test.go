@@ -17,7 +17,7 @@ func TestLegalPagesNameTheOperatorAndStateTheSettings(t *testing.T) {
 		DPOEmail: "dpo@exemple.gouv.fr", PublicationDirector: "Camille Directrice", Host: "Hébergeur Exemple, 2 rue du Nuage, 59000 Lille",
 	}
 	e := newEnv(t, dbtest.SQLite(t), func(s *Settings) {
-		s.Operator, s.RetentionDays, s.EmailKeepDays = operator, 400, 30
+		s.Operator, s.RetentionDays, s.EmailKeepDays = operator, 2000, 30
 		s.SessionIdleTimeout, s.SessionMaxAge = 30*time.Minute, 10*time.Hour
 	})
 	cases := []struct {
@@ -31,7 +31,7 @@ func TestLegalPagesNameTheOperatorAndStateTheSettings(t *testing.T) {
 			// details and their data protection officers'.
 			"délégué à la protection des données", `href="/donnees-personnelles"`, `href="/accessibilite"`}},
 		{"/donnees-personnelles", []string{"<h1>Données personnelles</h1>",
-			`id="duree-identite">Effacées 400 jours après la fin du dernier mandat`,
+			`effacées 2000 jours (cinq ans au moins, comme le texte du mandat le prévoit) après la fin du dernier mandat`,
 			`id="duree-session">Une session prend fin après 30 minutes sans activité, et au plus tard 10 heures après la connexion`,
 			`id="duree-courriels">Supprimés 30 jours après leur envoi`,
 			"article 6, paragraphe 1, point b", "CNIL", `href="mailto:dpo@exemple.gouv.fr"`, "Ministère de l&#39;Exemple",
@@ -64,7 +64,7 @@ func TestLegalPagesNameTheOperatorAndStateTheSettings(t *testing.T) {
 func TestPersonalDataPageDefaultsToTheDefaultRetention(t *testing.T) {
 	e := newEnv(t, dbtest.SQLite(t)) // RetentionDays 0: the default
 	_, body := e.get("/donnees-personnelles")
-	if !strings.Contains(body, "Effacées 365 jours après") {
+	if !strings.Contains(body, "effacées 1826 jours (cinq ans au moins, comme le texte du mandat le prévoit) après") {
 		t.Errorf("retention without setting: %s", body)
 	}
 	if strings.Contains(body, `id="duree-courriels"`) {
