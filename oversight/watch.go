@@ -244,7 +244,11 @@ func (w *Watch) ending(ctx context.Context, now time.Time, orgs []string, thresh
 		return DefaultThresholds
 	}
 	out := map[string][]candidate{}
-	habs, err := w.staff.HabilitationsEnding(ctx, now, now.AddDate(0, 0, maxNoticeDays))
+	notice := DefaultThresholds.HabilitationDays
+	for _, t := range thresholds {
+		notice = max(notice, t.HabilitationDays)
+	}
+	habs, err := w.staff.HabilitationsEnding(ctx, now, now.AddDate(0, 0, notice))
 	if err != nil {
 		return nil, err
 	}
