@@ -56,16 +56,17 @@ Vous recevez ce courriel parce que vous êtes responsable de cette structure dan
 )
 
 // digest writes, in the transaction of the alerts, one message to each
-// active manager of org listing the alerts raised.
-func (w *Watch) digest(ctx context.Context, org string, raised []Alert) error {
+// active manager of org listing the alerts raised. It returns how many.
+func (w *Watch) digest(ctx context.Context, org string, raised []Alert) (int, error) {
 	o, err := w.staff.Organisation(ctx, org)
 	if err != nil {
-		return fmt.Errorf("organisation: %w", err)
+		return 0, fmt.Errorf("organisation: %w", err)
 	}
 	managers, err := w.staff.ActiveManagers(ctx, org)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	sent := 0
 	page := digestPage{Organisation: oneLine(o.Name), DashboardURL: strings.TrimRight(w.baseURL, "/") + DashboardPath}
 	for _, a := range raised {
 		page.Alerts = append(page.Alerts, KindLabel(a.Kind)+" : "+w.periodText(a))
@@ -74,10 +75,10 @@ func (w *Watch) digest(ctx context.Context, org string, raised []Alert) error {
 		page.Name = oneLine(m.Name())
 		var text, html bytes.Buffer
 		if err := digestTextTemplate.Execute(&text, page); err != nil {
-			return err
+			return 0, err
 		}
 		if err := digestHTMLTemplate.Execute(&html, page); err != nil {
-			return err
+			return 0, err
 		}
 		// One digest per organisation, run and manager: the run's first
 		// alert names it.
@@ -89,10 +90,11 @@ func (w *Watch) digest(ctx context.Context, org string, raised []Alert) error {
 			continue // an address the outbox refuses must not stop the alerts
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
+		sent++
 	}
-	return nil
+	return sent, nil
 }
 
 // periodText says an alert's period in French, for the digest.

@@ -72,7 +72,8 @@ func NewWatch(d *db.DB, j *audit.Journal, staff Staff, mandates ExpiringMandates
 type WatchReport struct {
 	Organisations int
 	Raised        int
-	Digests       int
+	// Digests counts the organisations whose managers were written to.
+	Digests int
 }
 
 // candidate is an alert a rule found; it is raised unless it exists.
@@ -319,8 +320,9 @@ func (w *Watch) raise(ctx context.Context, org string, cs []candidate) (int, boo
 		return 0, false, nil
 	}
 	var raised []Alert
+	sent := 0
 	err := w.db.InTx(ctx, func(ctx context.Context) error {
-		raised = raised[:0]
+		raised, sent = raised[:0], 0
 		now := w.now().UTC()
 		for _, c := range fresh {
 			details, err := json.Marshal(c.details)
@@ -350,12 +352,14 @@ func (w *Watch) raise(ctx context.Context, org string, cs []candidate) (int, boo
 		if len(raised) == 0 {
 			return nil
 		}
-		return w.digest(ctx, org, raised)
+		var err error
+		sent, err = w.digest(ctx, org, raised)
+		return err
 	})
 	if err != nil {
 		return 0, false, err
 	}
-	return len(raised), len(raised) > 0, nil
+	return len(raised), sent > 0, nil
 }
 
 // pairs are a map's keys of two strings, in order: runs raise alerts in
