@@ -3,6 +3,7 @@ package oversight
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -100,19 +101,26 @@ func (w *Watch) Run(ctx context.Context) (WatchReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	// An organisation that fails does not keep the others from their
+	// alerts: its error is returned with the others', after the run.
+	var errs []error
 	for _, org := range orgs {
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
 		t, ok := thresholds[org]
 		if !ok {
 			t = DefaultThresholds
 		}
 		cs, err := w.activity(ctx, org, t, now)
 		if err != nil {
-			return rep, fmt.Errorf("oversight: alerts of %s: %w", org, err)
+			errs = append(errs, fmt.Errorf("oversight: alerts of %s: %w", org, err))
+			continue
 		}
-		cs = append(cs, ending[org]...)
-		raised, digest, err := w.raise(ctx, org, cs)
+		raised, digest, err := w.raise(ctx, org, append(cs, ending[org]...))
 		if err != nil {
-			return rep, fmt.Errorf("oversight: alerts of %s: %w", org, err)
+			errs = append(errs, fmt.Errorf("oversight: alerts of %s: %w", org, err))
+			continue
 		}
 		rep.Organisations++
 		rep.Raised += raised
@@ -120,7 +128,7 @@ func (w *Watch) Run(ctx context.Context) (WatchReport, error) {
 			rep.Digests++
 		}
 	}
-	return rep, nil
+	return rep, errors.Join(errs...)
 }
 
 // dayStart is midnight of t's day in t's location.

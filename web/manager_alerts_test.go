@@ -303,6 +303,21 @@ func TestAlertsOnDashboardAndAcknowledged(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther || ack() != 1 {
 			t.Errorf("second acknowledgement = %d, %d entries", resp.StatusCode, ack())
 		}
+		// A's manager sees none of B's alerts, and cannot acknowledge one:
+		// not found, and the attempt is recorded.
+		managerA := e.signInAidant(f.managerA)
+		_, bodyA := e.do(managerA, http.MethodGet, PathManager, nil, nil)
+		if !strings.Contains(bodyA, "Aucune alerte en cours.") || strings.Contains(bodyA, "alertes/") {
+			t.Errorf("A's dashboard shows alerts:\n%s", between(bodyA, "<h1>", "</details>"))
+		}
+		var other int64
+		e.db.Conn(context.Background()).Raw("SELECT id FROM oversight_alerts WHERE organisation_id = ? AND kind = 'volume'", f.orgB.ID).Scan(&other)
+		crossBefore := e.crossAttempts(f.managerA.Account.ID)
+		resp, _ = e.post(managerA, PathManagerAlertAcknowledge(fmt.Sprint(other)), url.Values{"csrf_token": {e.pageToken(managerA, PathManager)}})
+		if resp.StatusCode != http.StatusNotFound || e.crossAttempts(f.managerA.Account.ID)-crossBefore != 1 ||
+			e.countRows("SELECT COUNT(*) FROM oversight_alerts WHERE id = ? AND acknowledged_at IS NULL", other) != 1 {
+			t.Errorf("A acknowledging B's alert = %d", resp.StatusCode)
+		}
 		// Malformed or unknown ids: not found, nothing written.
 		for _, bad := range []string{"0", "-1", "abc", "99999999", "1e3"} {
 			if resp, _ := e.post(f.managerBHTTP, PathManagerAlertAcknowledge(bad), url.Values{"csrf_token": {tok}}); resp.StatusCode != http.StatusNotFound {
