@@ -32,7 +32,7 @@ func (a *App) outboxWorker() (*outbox.Worker, error) {
 		}
 		sender = smtp
 	}
-	return &outbox.Worker{Outbox: a.Outbox, Sender: sender, Logger: a.Logger, Before: a.Notices.Batch}, nil
+	return &outbox.Worker{Outbox: a.Outbox, Sender: sender, Logger: a.Logger, Before: a.Notices.Batch, OnRefused: a.Notices.Bounced}, nil
 }
 
 // deliverOutbox runs the outbox worker until ctx ends.

@@ -12,6 +12,9 @@ const (
 	ChangeRevoked Change = "revoked"
 	// ChangePermissionRevoked: one procedure of the mandate was revoked.
 	ChangePermissionRevoked Change = "permission_revoked"
+	// ChangeSuspended: the usager suspended the mandate ("Ce n'était pas
+	// moi", suspend.go).
+	ChangeSuspended Change = "suspended"
 )
 
 // Notifier tells a usager who opted in of a change to their mandate, in the
@@ -21,8 +24,15 @@ type Notifier interface {
 	MandateChanged(ctx context.Context, change Change, m Mandate, procedures []string) error
 }
 
+// StructureNotifier tells the managers of a mandate's organisation that its
+// usager suspended it, in the transaction of the suspension.
+type StructureNotifier interface {
+	MandateSuspended(ctx context.Context, m Mandate, procedures []string) error
+}
+
 // WithNotifier makes r tell usagers who opted in of their mandates'
-// changes through n, and returns r. Call it while wiring, before use.
+// changes through n, and returns r. When n is also a StructureNotifier,
+// usagers can suspend their mandates (Suspend). Call it while wiring, before use.
 func (r *Registry) WithNotifier(n Notifier) *Registry {
 	r.notifier = n
 	return r

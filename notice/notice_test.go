@@ -60,7 +60,11 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 		t.Fatal(err)
 	}
 	f.outbox = outbox.New(d, clock)
-	f.notices = notice.New(d, f.outbox, f.usagers, dir, "https://procura.example.fr", clock)
+	links, err := notice.NewLinks(bytes.Repeat([]byte{3}, 32), "https://procura.example.fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.notices = notice.New(d, j, f.outbox, f.usagers, dir, links, clock)
 	return f
 }
 
