@@ -216,3 +216,16 @@ func resetMessage(a Account, resetID, link string) outbox.Message {
 			"Si vous n'avez rien demandé, ignorez ce courriel : votre mot de passe ne change pas. Si cela se répète, prévenez votre responsable de structure.\n\n" +
 			"Ce courriel est envoyé automatiquement : merci de ne pas y répondre.\n"}
 }
+
+// PurgePasswordResets deletes up to limit recovery links expired before
+// now, used or not: a link past its hour opens nothing, and the count of an
+// account's links in the last hour (resetsPerHour) only reads younger ones.
+// It returns how many it deleted.
+func (d *Directory) PurgePasswordResets(ctx context.Context, limit int) (int64, error) {
+	res := d.db.Conn(ctx).Exec(`DELETE FROM password_resets WHERE id IN (
+		SELECT id FROM password_resets WHERE expires_at < ? ORDER BY expires_at LIMIT ?)`, d.now().UTC(), limit)
+	if res.Error != nil {
+		return 0, fmt.Errorf("account: purge password resets: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}

@@ -15,6 +15,8 @@ const (
 	// ChangeSuspended: the usager suspended the mandate ("Ce n'était pas
 	// moi", suspend.go).
 	ChangeSuspended Change = "suspended"
+	// ChangeExpiring: the mandate ends soon (reminder.go).
+	ChangeExpiring Change = "expiring"
 )
 
 // Notifier tells a usager who opted in of a change to their mandate, in the

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"math"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 
@@ -18,14 +20,17 @@ import (
 // mandatePage is what a mandate message says.
 type mandatePage struct {
 	Name, Organisation, Signed, Expires, At, SpaceURL string
-	Change                                            mandate.Change
-	Procedures                                        []string
+	// Days is how many days are left, for a reminder of the expiry.
+	Days       int
+	Change     mandate.Change
+	Procedures []string
 	footer
 }
 
 const mandateIntro = `{{if eq .Change "created"}}Vous avez donné le {{.Signed}} un mandat à {{.Organisation}}. Jusqu'au {{.Expires}}, ses aidants habilités peuvent se connecter en votre nom à des services en ligne, pour ces démarches seulement :` +
 	`{{else if eq .Change "renewed"}}Votre mandat donné à {{.Organisation}} a été renouvelé le {{.Signed}}. Jusqu'au {{.Expires}}, ses aidants habilités peuvent se connecter en votre nom à des services en ligne, pour ces démarches seulement :` +
 	`{{else if eq .Change "revoked"}}Votre mandat donné à {{.Organisation}} a été révoqué le {{.At}}. Ses aidants ne peuvent plus se connecter en votre nom pour ces démarches :` +
+	`{{else if eq .Change "expiring"}}Votre mandat donné à {{.Organisation}} prend fin le {{.Expires}}, dans {{.Days}} jour{{if gt .Days 1}}s{{end}}. Ensuite, ses aidants ne pourront plus se connecter en votre nom. Pour le prolonger, adressez-vous à {{.Organisation}} : un aidant peut le renouveler avec vous. Il concerne ces démarches :` +
 	`{{else if eq .Change "suspended"}}Vous avez suspendu le {{.At}} votre mandat donné à {{.Organisation}} (« Ce n'était pas moi ») : il est révoqué, les connexions en cours ont cessé et la structure en a été avertie. Ses aidants ne peuvent plus se connecter en votre nom pour ces démarches :` +
 	`{{else}}Une démarche de votre mandat donné à {{.Organisation}} a été révoquée le {{.At}}. Ses aidants ne peuvent plus se connecter en votre nom pour :{{end}}`
 
@@ -62,6 +67,7 @@ var mandateSubjects = map[mandate.Change]string{
 	mandate.ChangeRenewed:           "Procura : votre mandat donné à %s est renouvelé",
 	mandate.ChangeRevoked:           "Procura : votre mandat donné à %s est révoqué",
 	mandate.ChangeSuspended:         "Procura : vous avez suspendu votre mandat donné à %s",
+	mandate.ChangeExpiring:          "Procura : votre mandat donné à %s prend bientôt fin",
 	mandate.ChangePermissionRevoked: "Procura : une démarche de votre mandat donné à %s est révoquée",
 }
 
@@ -90,11 +96,24 @@ func (n *Notices) MandateChanged(ctx context.Context, change mandate.Change, m m
 		At: mandate.FrenchDateTime(n.now(), paris), Procedures: procedureLabels(procedures)}
 	page.footer = n.footer(u.ID, mandateLinks(n, change, m))
 	key := "mandate-" + string(change) + ":" + m.ID
-	if change == mandate.ChangePermissionRevoked {
+	switch change {
+	case mandate.ChangePermissionRevoked:
 		key += ":" + strings.Join(procedures, ",")
+	case mandate.ChangeExpiring:
+		page.Days = int(math.Ceil(m.ExpiresAt.Sub(n.now()).Hours() / 24))
+		key += ":" + strconv.Itoa(reminderThreshold(page.Days))
 	}
 	return n.enqueueToUsager(ctx, u.ID, to, page.Name, key, "mandate_"+string(change), fmt.Sprintf(subject, page.Organisation),
 		mandateTextTemplate, mandateHTMLTemplate, page)
+}
+
+// reminderThreshold is the reminder (mandate.ReminderLate or
+// ReminderEarly) due with days left.
+func reminderThreshold(days int) int {
+	if days <= mandate.ReminderLate {
+		return mandate.ReminderLate
+	}
+	return mandate.ReminderEarly
 }
 
 // mandateLinks is the "Ce n'était pas moi" link of a message about m, while
