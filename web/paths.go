@@ -107,7 +107,7 @@ func PathManagerInvitationResend(id string) string {
 func PathManagerInvitationCancel(id string) string {
 	return PathManagerInvitations + "/" + id + "/annuler"
 }
-func PathInvitation(token string) string { return "/invitation/" + token }
+func PathInvitation(token string) string { return account.InvitationPath + token }
 
 // PathActReceipt is the inclusion receipt of an act, in the usager space.
 func PathActReceipt(id string) string { return "/usager/actes/" + id + "/recu" }
