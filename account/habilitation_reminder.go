@@ -57,7 +57,7 @@ func (d *Directory) RemindHabilitationExpiries(ctx context.Context, limit int, c
 		var rows []accountRow
 		err := d.db.Conn(ctx).Where(`active AND habilitated_until > ? AND habilitated_until <= ?
 			AND id IN (SELECT account_id FROM memberships WHERE role = ?)
-			AND NOT EXISTS (SELECT 1 FROM expiry_reminders e WHERE e.subject_kind = 'habilitation' AND e.subject_id = accounts.id
+			AND NOT EXISTS (SELECT 1 FROM expiry_reminders e WHERE e.subject_kind = 'habilitation' AND e.subject_id = CAST(accounts.id AS TEXT)
 				AND e.ends_at = accounts.habilitated_until AND e.threshold_days = ?)`, t.from, t.to, string(RoleAidant), t.days).
 			Order("habilitated_until, id").Limit(limit - done).Find(&rows).Error
 		if err != nil {

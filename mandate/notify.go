@@ -32,6 +32,15 @@ type StructureNotifier interface {
 	MandateSuspended(ctx context.Context, m Mandate, procedures []string) error
 }
 
+// UsagerAddresses keeps the address a usager gives at signature for the
+// messages (NewMandate.NotifyEmail): CheckAddress refuses a malformed one
+// with a French message, SetAddress records it in the mandate's
+// transaction.
+type UsagerAddresses interface {
+	CheckAddress(address string) (string, error)
+	SetAddress(ctx context.Context, m Mandate, address string) error
+}
+
 // WithNotifier makes r tell usagers who opted in of their mandates'
 // changes through n, and returns r. When n is also a StructureNotifier,
 // usagers can suspend their mandates (Suspend). Call it while wiring, before use.

@@ -49,7 +49,7 @@ func (r *Registry) RemindExpiries(ctx context.Context, limit int) (int, error) {
 		var rows []mandateRow
 		err := r.db.Conn(ctx).Where(`notify_usager AND revoked_at IS NULL AND expiry_recorded_at IS NULL
 			AND expires_at > ? AND expires_at <= ? AND duration_days >= ?
-			AND NOT EXISTS (SELECT 1 FROM expiry_reminders e WHERE e.subject_kind = 'mandate' AND e.subject_id = mandates.id
+			AND NOT EXISTS (SELECT 1 FROM expiry_reminders e WHERE e.subject_kind = 'mandate' AND e.subject_id = CAST(mandates.id AS TEXT)
 				AND e.threshold_days = ?)`, t.from, t.to, 2*t.days, t.days).
 			Order("expires_at, id").Limit(limit - done).Find(&rows).Error
 		if err != nil {

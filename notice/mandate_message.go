@@ -173,4 +173,7 @@ func procedureLabels(ids []string) []string {
 	return out
 }
 
-var _ mandate.Notifier = (*Notices)(nil)
+var (
+	_ mandate.Notifier        = (*Notices)(nil)
+	_ mandate.UsagerAddresses = (*Notices)(nil)
+)

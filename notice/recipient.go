@@ -12,6 +12,7 @@ import (
 
 	"procura/audit"
 	"procura/db"
+	"procura/mandate"
 	"procura/outbox"
 	"procura/problem"
 	"procura/usager"
@@ -89,14 +90,19 @@ func (n *Notices) Settings(ctx context.Context, u usager.Usager) (EmailSettings,
 	return s, nil
 }
 
-// SetAddress records, in the transaction carried by ctx, the address the
-// usager gave at the signature of a mandate (CheckAddress first): their
+// CheckAddress is the package's CheckAddress (mandate.UsagerAddresses).
+func (n *Notices) CheckAddress(address string) (string, error) { return CheckAddress(address) }
+
+// SetAddress records, in the transaction of the signature of m, the
+// address its usager gave for the messages (CheckAddress first): their
 // messages go there from now on, and a bounce of a former address no
-// longer counts. Audited without the address.
-func (n *Notices) SetAddress(ctx context.Context, usagerID, address string) error {
+// longer counts. Audited, with the aidant who typed it, without the
+// address (mandate.UsagerAddresses).
+func (n *Notices) SetAddress(ctx context.Context, m mandate.Mandate, address string) error {
 	if !db.InTransaction(ctx) {
 		return ErrNoTransaction
 	}
+	usagerID := m.UsagerID
 	address, err := CheckAddress(address)
 	if err != nil {
 		return err
@@ -108,8 +114,8 @@ func (n *Notices) SetAddress(ctx context.Context, usagerID, address string) erro
 	if err != nil {
 		return fmt.Errorf("notice: set address: %w", err)
 	}
-	return n.journal.Record(ctx, audit.Entry{Action: audit.ActionUsagerEmailSet, ActorKind: audit.ActorUsager, ActorID: usagerID,
-		UsagerID: usagerID})
+	return n.journal.Record(ctx, audit.Entry{Action: audit.ActionUsagerEmailSet, ActorKind: audit.ActorAidant, ActorID: m.AidantID,
+		OrganisationID: m.OrganisationID, UsagerID: usagerID, MandateID: m.ID})
 }
 
 // ErrAlreadyStopped answers Stop when the messages are already stopped.

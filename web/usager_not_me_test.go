@@ -73,7 +73,7 @@ func TestNotMeSuspendsTheMandate(t *testing.T) {
 			t.Fatal(err)
 		}
 		id, err := e.browser(c).CreateMandate(ctx, e.journeyAidant(aidant),
-			journey.Mandate{Procedures: []string{"social"}, Days: 182, Usager: "oceane-payet", Notify: true})
+			journey.Mandate{Procedures: []string{"social"}, Days: 182, Usager: "jean-luc-darcy", Notify: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,8 +81,8 @@ func TestNotMeSuspendsTheMandate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		const oceane = "oceane.payet@example.com"
-		created := e.mailTo(oceane, "mandate_created")
+		const usagerAddress = "jean-luc.darcy@example.com"
+		created := e.mailTo(usagerAddress, "mandate_created")
 		if len(created) != 1 {
 			t.Fatalf("%d creation messages", len(created))
 		}
@@ -94,7 +94,7 @@ func TestNotMeSuspendsTheMandate(t *testing.T) {
 		if err := e.notices.Batch(ctx); err != nil {
 			t.Fatal(err)
 		}
-		logins := e.mailTo(oceane, "usager_logins")
+		logins := e.mailTo(usagerAddress, "usager_logins")
 		if len(logins) != 1 || e.notMeLinkOf(logins[0].Message.Text) != link {
 			t.Fatalf("login notice: %+v", logins)
 		}
@@ -106,13 +106,13 @@ func TestNotMeSuspendsTheMandate(t *testing.T) {
 			}
 		}
 		// Without following a link, the confirmation has no mandate.
-		if resp, _ := e.post(e.signInUsager("oceane-payet"), PathNotMeConfirm, url.Values{"csrf_token": {"x"}}); resp.StatusCode == http.StatusSeeOther {
+		if resp, _ := e.post(e.signInUsager("jean-luc-darcy"), PathNotMeConfirm, url.Values{"csrf_token": {"x"}}); resp.StatusCode == http.StatusSeeOther {
 			t.Errorf("confirmation without link → %s", resp.Header.Get("Location"))
 		}
 
 		// Another usager following the link is refused, and nothing changes.
 		other := e.newClient()
-		resp, body := e.notMeIdentify(other, link, "elodie-lefevre")
+		resp, body := e.notMeIdentify(other, link, "ange-colonna")
 		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "est pas celle qui a donné ce mandat") {
 			t.Fatalf("another usager = %d %s", resp.StatusCode, body)
 		}
@@ -128,7 +128,7 @@ func TestNotMeSuspendsTheMandate(t *testing.T) {
 
 		// The usager: identification, confirmation, suspension.
 		u := e.newClient()
-		resp, body = e.notMeIdentify(u, link, "oceane-payet")
+		resp, body = e.notMeIdentify(u, link, "jean-luc-darcy")
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Suspendre ce mandat") || !strings.Contains(body, org.Name) ||
 			!strings.Contains(body, "Social - Santé") {
 			t.Fatalf("confirmation page = %d %s", resp.StatusCode, body)
@@ -168,12 +168,12 @@ func TestNotMeSuspendsTheMandate(t *testing.T) {
 		if len(e.mailTo(aidant.Account.Email, "structure_mandate_suspended")) != 0 {
 			t.Error("an aidant who is not a manager was told")
 		}
-		if got := e.mailTo(oceane, "mandate_suspended"); len(got) != 1 || strings.Contains(got[0].Message.Text, "/usager/pas-moi") {
+		if got := e.mailTo(usagerAddress, "mandate_suspended"); len(got) != 1 || strings.Contains(got[0].Message.Text, "/usager/pas-moi") {
 			t.Errorf("usager's suspension message: %+v", got)
 		}
 
 		// Following the link again: the mandate has already ended.
-		resp, body = e.notMeIdentify(e.newClient(), link, "oceane-payet")
+		resp, body = e.notMeIdentify(e.newClient(), link, "jean-luc-darcy")
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Ce mandat a déjà pris fin") {
 			t.Errorf("link after suspension = %d %s", resp.StatusCode, body)
 		}
