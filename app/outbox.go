@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"procura/devtools/mailcatcher"
@@ -32,7 +33,16 @@ func (a *App) outboxWorker() (*outbox.Worker, error) {
 		}
 		sender = smtp
 	}
-	return &outbox.Worker{Outbox: a.Outbox, Sender: sender, Logger: a.Logger, Before: a.Notices.Batch, OnRefused: a.Notices.Bounced}, nil
+	return &outbox.Worker{Outbox: a.Outbox, Sender: sender, Logger: a.Logger, Before: a.composeMessages, OnRefused: a.Notices.Bounced}, nil
+}
+
+// composeMessages writes the messages that are composed outside the act
+// that causes them, before each delivery round: the answers to "Mot de
+// passe oublié" (account.Directory.RequestPasswordReset says why) and the
+// usagers' batched login notices.
+func (a *App) composeMessages(ctx context.Context) error {
+	_, err := a.Directory.ProcessPasswordResetRequests(ctx, 100)
+	return errors.Join(err, a.Notices.Batch(ctx))
 }
 
 // deliverOutbox runs the outbox worker until ctx ends.

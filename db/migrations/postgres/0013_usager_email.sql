@@ -36,3 +36,14 @@ CREATE TABLE expiry_reminders (
     PRIMARY KEY (subject_kind, subject_id, ends_at, threshold_days)
 );
 CREATE INDEX expiry_reminders_created ON expiry_reminders (created_at);
+
+-- "Mot de passe oublié" requests waiting for the outbox worker: the page
+-- writes one row whether the address has an account or not (the same work,
+-- the same time), and the worker looks the address up, sends the link if
+-- any, and deletes the row.
+CREATE TABLE password_reset_requests (
+    id         UUID PRIMARY KEY,
+    email      TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX password_reset_requests_created ON password_reset_requests (created_at);
