@@ -37,6 +37,7 @@ type fixture struct {
 	notices *notice.Notices
 	usagers *usager.Registry
 	org     account.Organisation
+	dir     *account.Directory
 }
 
 var seq atomic.Int64
@@ -59,6 +60,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	if f.org, err = dir.CreateOrganisation(ctx, account.Operator, account.NewOrganisation{SIRET: freshSIRET(), Name: "France Services d'Ambert"}); err != nil {
 		t.Fatal(err)
 	}
+	f.dir = dir
 	f.outbox = outbox.New(d, clock)
 	links, err := notice.NewLinks(bytes.Repeat([]byte{3}, 32), "https://procura.example.fr")
 	if err != nil {
