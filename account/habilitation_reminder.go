@@ -46,6 +46,11 @@ func (d *Directory) RemindHabilitationExpiries(ctx context.Context, limit int, c
 		return 0, fmt.Errorf("account: habilitation reminders need a mailer (WithMailer)")
 	}
 	now := d.now().UTC()
+	// Reminders of habilitations that ended (or were extended past them)
+	// are of no use any more.
+	if err := d.db.Conn(ctx).Where("subject_kind = 'habilitation' AND ends_at <= ?", now).Delete(&reminderRow{}).Error; err != nil {
+		return 0, fmt.Errorf("account: purge reminders: %w", err)
+	}
 	done := 0
 	for _, t := range []struct {
 		days     int

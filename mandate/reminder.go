@@ -38,6 +38,11 @@ func (reminderRow) TableName() string { return "expiry_reminders" }
 // usable is marked reminded and told nothing.
 func (r *Registry) RemindExpiries(ctx context.Context, limit int) (int, error) {
 	now := r.now().UTC()
+	// Reminders of mandates that ended are of no use any more: the table
+	// holds only the mandates ending within ReminderEarly days.
+	if err := r.db.Conn(ctx).Where("subject_kind = 'mandate' AND ends_at <= ?", now).Delete(&reminderRow{}).Error; err != nil {
+		return 0, fmt.Errorf("mandate: purge reminders: %w", err)
+	}
 	done := 0
 	for _, t := range []struct {
 		days     int
