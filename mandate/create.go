@@ -125,9 +125,10 @@ func (r *Registry) signOnce(ctx context.Context, m Mandate, procs []string, evid
 	if m.Renews != "" {
 		change = ChangeRenewed
 	}
-	if address != "" {
-		// Before the message below, which goes to this address.
-		if err := r.notifier.(UsagerAddresses).SetAddress(ctx, m, address); err != nil {
+	if keeper, ok := r.notifier.(UsagerAddresses); ok && m.NotifyUsager && m.Renews == "" {
+		// A new opt-in, before the message below, which goes to the
+		// address given (a renewal keeps the renewed mandate's wish).
+		if err := keeper.OptIn(ctx, m, address); err != nil {
 			return Mandate{}, err
 		}
 	}

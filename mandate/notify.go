@@ -32,13 +32,14 @@ type StructureNotifier interface {
 	MandateSuspended(ctx context.Context, m Mandate, procedures []string) error
 }
 
-// UsagerAddresses keeps the address a usager gives at signature for the
-// messages (NewMandate.NotifyEmail): CheckAddress refuses a malformed one
-// with a French message, SetAddress records it in the mandate's
-// transaction.
+// UsagerAddresses keeps what a usager asks at the signature of a mandate
+// told by email: CheckAddress refuses a malformed address
+// (NewMandate.NotifyEmail) with a French message; OptIn records, in the
+// mandate's transaction, the address if one was given, and resumes the
+// messages if the usager had stopped them.
 type UsagerAddresses interface {
 	CheckAddress(address string) (string, error)
-	SetAddress(ctx context.Context, m Mandate, address string) error
+	OptIn(ctx context.Context, m Mandate, address string) error
 }
 
 // WithNotifier makes r tell usagers who opted in of their mandates'

@@ -93,29 +93,48 @@ func (n *Notices) Settings(ctx context.Context, u usager.Usager) (EmailSettings,
 // CheckAddress is the package's CheckAddress (mandate.UsagerAddresses).
 func (n *Notices) CheckAddress(address string) (string, error) { return CheckAddress(address) }
 
-// SetAddress records, in the transaction of the signature of m, the
-// address its usager gave for the messages (CheckAddress first): their
-// messages go there from now on, and a bounce of a former address no
-// longer counts. Audited, with the aidant who typed it, without the
-// address (mandate.UsagerAddresses).
-func (n *Notices) SetAddress(ctx context.Context, m mandate.Mandate, address string) error {
+// OptIn records, in the transaction of the signature of m (a usager who
+// asks again, at a new mandate, to be told by email), the address they
+// gave if any (CheckAddress first) — their messages go there from now on,
+// and a bounce of a former address no longer counts — and resumes the
+// messages if they had stopped them. Each change is audited with the
+// aidant who recorded it, without the address (mandate.UsagerAddresses).
+func (n *Notices) OptIn(ctx context.Context, m mandate.Mandate, address string) error {
 	if !db.InTransaction(ctx) {
 		return ErrNoTransaction
 	}
-	usagerID := m.UsagerID
-	address, err := CheckAddress(address)
-	if err != nil {
-		return err
-	}
 	now := n.now().UTC()
-	err = n.db.Conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "usager_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"address", "updated_at"})}).
-		Create(&settingsRow{UsagerID: usagerID, Address: address, UpdatedAt: now}).Error
-	if err != nil {
-		return fmt.Errorf("notice: set address: %w", err)
+	conn := n.db.Conn(ctx)
+	actor := audit.Entry{ActorKind: audit.ActorAidant, ActorID: m.AidantID, OrganisationID: m.OrganisationID, UsagerID: m.UsagerID,
+		MandateID: m.ID}
+	if address != "" {
+		address, err := CheckAddress(address)
+		if err != nil {
+			return err
+		}
+		err = conn.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "usager_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"address", "updated_at"})}).
+			Create(&settingsRow{UsagerID: m.UsagerID, Address: address, UpdatedAt: now}).Error
+		if err != nil {
+			return fmt.Errorf("notice: set address: %w", err)
+		}
+		e := actor
+		e.Action = audit.ActionUsagerEmailSet
+		if err := n.journal.Record(ctx, e); err != nil {
+			return err
+		}
 	}
-	return n.journal.Record(ctx, audit.Entry{Action: audit.ActionUsagerEmailSet, ActorKind: audit.ActorAidant, ActorID: m.AidantID,
-		OrganisationID: m.OrganisationID, UsagerID: usagerID, MandateID: m.ID})
+	res := conn.Model(&settingsRow{}).Where("usager_id = ? AND stopped_at IS NOT NULL", m.UsagerID).
+		Updates(map[string]any{"stopped_at": nil, "updated_at": now})
+	if res.Error != nil {
+		return fmt.Errorf("notice: resume messages: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil
+	}
+	e := actor
+	e.Action = audit.ActionUsagerNotificationsResumed
+	return n.journal.Record(ctx, e)
 }
 
 // ErrAlreadyStopped answers Stop when the messages are already stopped.

@@ -152,6 +152,20 @@ func TestUsagerStopsTheMessages(t *testing.T) {
 		if _, body := e.follow(u, PathUsagerSpace); !strings.Contains(body, "Vous avez arrêté les courriels de Procura le") {
 			t.Errorf("space after stop: %s", body)
 		}
+		// Asking again at a new signature resumes them, audited.
+		again, err := e.notifiedMandate(c, aidant, "fatima-zohra-benali", "", 182)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resumed := 0
+		for _, r := range e.mailTo("f.benali@example.com", "mandate_created") {
+			if strings.Contains(r.Message.Key, again) {
+				resumed++
+			}
+		}
+		if resumed != 1 || e.countRows("SELECT COUNT(*) FROM audit_entries WHERE action = 'usager.notifications_resumed' AND mandate_id = ?", again) != 1 {
+			t.Errorf("after a new opt-in: %d messages", resumed)
+		}
 
 		// One-click (RFC 8058): a mail client's POST, no session.
 		if _, err := e.notifiedMandate(c, aidant, "joao-da-silva", "", 182); err != nil {
