@@ -126,7 +126,13 @@ func (s *Server) handleNotMeConfirm(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
-	if _, err := s.mandates.Suspend(r.Context(), u.ID, id); err != nil && !errors.Is(err, mandate.ErrAlreadyRevoked) {
+	_, err = s.mandates.Suspend(r.Context(), u.ID, id)
+	if errors.Is(err, mandate.ErrAlreadyRevoked) {
+		// Ended meanwhile: the page says so.
+		http.Redirect(w, r, PathNotMeConfirm, http.StatusSeeOther)
+		return
+	}
+	if err != nil {
 		s.serveError(w, r, err)
 		return
 	}
