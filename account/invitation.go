@@ -5,13 +5,16 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"procura/audit"
 	"procura/db"
+	"procura/outbox"
 	"procura/problem"
 )
 
@@ -128,6 +131,9 @@ func (d *Directory) Invite(ctx context.Context, m Manager, in NewInvitation) (Is
 		if err := d.db.Conn(ctx).Create(&inv).Error; err != nil {
 			return fmt.Errorf("account: create invitation: %w", err)
 		}
+		if err := d.mailInvitation(ctx, m, inv, acc.account(), tok); err != nil {
+			return err
+		}
 		return d.record(ctx, m.actor(), audit.ActionInvitationCreated, acc.ID, m.OrganisationID, map[string]string{"invitation": inv.ID})
 	})
 	if err != nil {
@@ -135,6 +141,42 @@ func (d *Directory) Invite(ctx context.Context, m Manager, in NewInvitation) (Is
 	}
 	return Issued{Invitation: invitationOf(inv, acc.account()), Token: tok}, nil
 }
+
+// mailInvitation writes the invitation's link to the invited person, in
+// the invitation's transaction, when d has a mailer (WithMailer): the
+// manager's page still shows the link, to hand over if the message does
+// not arrive. The message key names the link (a new link, a new message).
+func (d *Directory) mailInvitation(ctx context.Context, m Manager, inv invitationRow, a Account, tok string) error {
+	if d.mailer == nil {
+		return nil
+	}
+	org, err := d.Organisation(ctx, m.OrganisationID)
+	if err != nil {
+		return err
+	}
+	inviter := "Le responsable de votre structure"
+	if by, err := d.Account(ctx, m.AccountID); err == nil {
+		inviter = oneLineName(by.GivenName + " " + by.FamilyName)
+	}
+	name := oneLineName(a.GivenName + " " + a.FamilyName)
+	orgName := oneLineName(org.Name)
+	link := d.baseURL + InvitationPath + tok
+	_, err = d.mailer.Enqueue(ctx, outbox.Message{Key: "invitation:" + inv.ID + ":" + hex.EncodeToString(inv.TokenHash[:8]),
+		Kind: "invitation", To: a.Email, ToName: name, Subject: "Procura : " + orgName + " vous invite à rejoindre son équipe",
+		Text: "Bonjour " + name + ",\n\n" +
+			inviter + " vous invite à rejoindre l'équipe de " + orgName + " dans Procura, le service qui permet aux aidants habilités d'accomplir des démarches en ligne pour le compte des personnes qui le leur demandent.\n\n" +
+			"Pour créer votre mot de passe et enregistrer votre application d'authentification (ou votre carte TOTP), ouvrez ce lien ; il est valable 72 heures et ne sert qu'une fois :\n" + link + "\n\n" +
+			"Vous recevez ce courriel parce qu'un responsable de " + orgName + " a saisi votre adresse pour vous inviter. Si vous ne vous attendiez pas à cette invitation, ignorez ce courriel : sans ce lien, aucun compte n'est utilisable.\n\n" +
+			"Ce courriel est envoyé automatiquement : merci de ne pas y répondre.\n"})
+	return err
+}
+
+// InvitationPath is where an invitation's link leads, followed by its token
+// (web.PathInvitation).
+const InvitationPath = "/invitation/"
+
+// oneLineName keeps a name on one line, for a header or a sentence.
+func oneLineName(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func invitationOf(r invitationRow, a Account) Invitation {
 	return Invitation{ID: r.ID, OrganisationID: r.OrganisationID, Account: a, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
@@ -200,6 +242,10 @@ func (d *Directory) ResendInvitation(ctx context.Context, m Manager, id string) 
 	tok, hash := newInvitationToken()
 	now := d.now().UTC()
 	r.TokenHash, r.ExpiresAt = hash, now.Add(InvitationTTL)
+	a, err := d.Account(ctx, r.AccountID)
+	if err != nil {
+		return Issued{}, err
+	}
 	err = d.db.InTx(ctx, func(ctx context.Context) error {
 		res := d.db.Conn(ctx).Model(&invitationRow{}).Where("id = ? AND accepted_at IS NULL AND cancelled_at IS NULL", id).
 			Updates(map[string]any{"token_hash": hash, "expires_at": r.ExpiresAt})
@@ -209,12 +255,11 @@ func (d *Directory) ResendInvitation(ctx context.Context, m Manager, id string) 
 		if res.RowsAffected == 0 {
 			return conflict("Cette invitation a déjà été acceptée ou annulée.")
 		}
+		if err := d.mailInvitation(ctx, m, r, a, tok); err != nil {
+			return err
+		}
 		return d.record(ctx, m.actor(), audit.ActionInvitationRenewed, r.AccountID, m.OrganisationID, map[string]string{"invitation": id})
 	})
-	if err != nil {
-		return Issued{}, err
-	}
-	a, err := d.Account(ctx, r.AccountID)
 	if err != nil {
 		return Issued{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"procura/account"
 	"procura/db"
 	"procura/db/dbtest"
+	"procura/outbox"
 	"procura/problem"
 )
 
@@ -18,6 +19,8 @@ func TestInvitation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
+		o := outbox.New(d, f.clock.Now)
+		f.dir.WithMailer(o, "https://procura.example.fr")
 		_, m := f.newManager(t, f.org.ID)
 		in := account.NewInvitation{Email: "Nouvelle@Example.fr", GivenName: "Inès", FamilyName: "Nouvelle", Roles: []account.Role{account.RoleAidant}}
 		issued, err := f.dir.Invite(ctx, m, in)
@@ -30,6 +33,26 @@ func TestInvitation(t *testing.T) {
 		if _, err := f.dir.Invite(ctx, m, in); problem.CodeOf(err) != problem.Conflict {
 			t.Errorf("same email again: %v", err)
 		}
+		// The link is written to the invited person with the invitation;
+		// the refused second invitation wrote nothing.
+		invitations := func() []outbox.Record {
+			t.Helper()
+			recs, err := o.List(ctx, outbox.Filter{Limit: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []outbox.Record
+			for _, r := range recs {
+				if r.Message.Kind == "invitation" && r.Message.To == "nouvelle@example.fr" {
+					out = append(out, r)
+				}
+			}
+			return out
+		}
+		if sent := invitations(); len(sent) != 1 || !strings.Contains(sent[0].Message.Text, "https://procura.example.fr/invitation/"+issued.Token) ||
+			sent[0].Message.ToName != "Inès Nouvelle" {
+			t.Fatalf("invitation messages: %+v", sent)
+		}
 		// A pending account cannot sign in, whatever password is tried.
 		if _, err := f.dir.SignIn(ctx, account.Credentials{Email: in.Email, Password: "procura-dummy-password", Code: "000000"}, f.session); !errors.Is(err, account.ErrBadCredentials) {
 			t.Errorf("pending sign-in: %v", err)
@@ -39,12 +62,16 @@ func TestInvitation(t *testing.T) {
 			t.Fatalf("open: %+v %v", invitee, err)
 		}
 		// A new link replaces the former one.
+		f.clock.Advance(time.Second)
 		again, err := f.dir.ResendInvitation(ctx, m, issued.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.dir.OpenInvitationLink(ctx, issued.Token); !errors.Is(err, account.ErrInvitationInvalid) {
 			t.Errorf("former link: %v", err)
+		}
+		if sent := invitations(); len(sent) != 2 || !strings.Contains(sent[0].Message.Text, again.Token) {
+			t.Errorf("after a new link: %+v", sent)
 		}
 		for _, tt := range []struct{ password, confirm string }{{"short", "short"}, {"correct horse battery", "correct horse batterie"}} {
 			if _, err := f.dir.AcceptInvitation(ctx, again.Token, tt.password, tt.confirm); problem.CodeOf(err) != problem.Invalid {

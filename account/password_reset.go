@@ -68,11 +68,21 @@ func hashResetToken(tok string) []byte {
 	return h[:]
 }
 
-// RequestPasswordReset sends a recovery link to email if it is the address
-// of an active account with a password, unless it had resetsPerHour links
-// in the last hour. It answers nil either way, so that nobody learns which
-// addresses have an account; only a malformed address, or too many
-// requests from clientIP, are errors.
+// passwordResetRequestRow is the password_reset_requests table.
+type passwordResetRequestRow struct {
+	ID        string `gorm:"primaryKey"`
+	Email     string
+	CreatedAt time.Time
+}
+
+func (passwordResetRequestRow) TableName() string { return "password_reset_requests" }
+
+// RequestPasswordReset records a request for a recovery link to email. It
+// does the same work whether or not the address has an account — the
+// throttle of clientIP and one INSERT — so that neither its answer nor its
+// time tell which addresses have one: the lookup and the link are the
+// outbox worker's (ProcessPasswordResetRequests). Only a malformed address,
+// or too many requests from clientIP, are errors.
 func (d *Directory) RequestPasswordReset(ctx context.Context, email, clientIP string) error {
 	if d.mailer == nil {
 		return errors.New("account: password recovery needs a mailer (WithMailer)")
@@ -91,6 +101,50 @@ func (d *Directory) RequestPasswordReset(ctx context.Context, email, clientIP st
 	if _, err := d.fail(ctx, key, resetAddressThreshold, now); err != nil {
 		return err
 	}
+	if err := d.db.Conn(ctx).Create(&passwordResetRequestRow{ID: uuid.NewString(), Email: email, CreatedAt: now}).Error; err != nil {
+		return fmt.Errorf("account: password reset request: %w", err)
+	}
+	return nil
+}
+
+// ProcessPasswordResetRequests answers up to limit recorded requests, each
+// in its own transaction that deletes it (a request is answered once,
+// whatever the number of instances): a link is sent to the address if it
+// is that of an active account with a password, unless it had
+// resetsPerHour links in the last hour. It returns how many it answered.
+func (d *Directory) ProcessPasswordResetRequests(ctx context.Context, limit int) (int, error) {
+	var reqs []passwordResetRequestRow
+	if err := d.db.Conn(ctx).Order("created_at, id").Limit(limit).Find(&reqs).Error; err != nil {
+		return 0, fmt.Errorf("account: password reset requests: %w", err)
+	}
+	done := 0
+	for _, req := range reqs {
+		err := d.db.InTx(ctx, func(ctx context.Context) error {
+			res := d.db.Conn(ctx).Where("id = ?", req.ID).Delete(&passwordResetRequestRow{})
+			if res.Error != nil {
+				return fmt.Errorf("account: password reset request: %w", res.Error)
+			}
+			if res.RowsAffected == 0 {
+				return nil // another instance answered it
+			}
+			return d.sendPasswordReset(ctx, req.Email)
+		})
+		if err != nil {
+			return done, err
+		}
+		done++
+	}
+	return done, nil
+}
+
+// sendPasswordReset writes a recovery link to email, in ctx's transaction,
+// if it is the address of an active account with a password that had
+// fewer than resetsPerHour links in the last hour.
+func (d *Directory) sendPasswordReset(ctx context.Context, email string) error {
+	if d.mailer == nil {
+		return errors.New("account: password recovery needs a mailer (WithMailer)")
+	}
+	now := d.now().UTC()
 	r, err := d.accountRow(ctx, "email = ?", email)
 	if errors.Is(err, ErrAccountNotFound) {
 		return nil
@@ -105,25 +159,23 @@ func (d *Directory) RequestPasswordReset(ctx context.Context, email, clientIP st
 	if err != nil {
 		return err
 	}
-	return d.db.InTx(ctx, func(ctx context.Context) error {
-		var recent int64
-		if err := d.db.Conn(ctx).Model(&passwordResetRow{}).Where("account_id = ? AND created_at > ?", r.ID, now.Add(-time.Hour)).
-			Count(&recent).Error; err != nil {
-			return fmt.Errorf("account: password resets: %w", err)
-		}
-		if recent >= resetsPerHour {
-			return nil
-		}
-		tok, _ := newInvitationToken()
-		row := passwordResetRow{ID: uuid.NewString(), AccountID: r.ID, TokenHash: hashResetToken(tok), CreatedAt: now, ExpiresAt: now.Add(PasswordResetTTL)}
-		if err := d.db.Conn(ctx).Create(&row).Error; err != nil {
-			return fmt.Errorf("account: password reset: %w", err)
-		}
-		if _, err := d.mailer.Enqueue(ctx, resetMessage(r.account(), row.ID, d.baseURL+PasswordResetPath+"?jeton="+url.QueryEscape(tok))); err != nil {
-			return err
-		}
-		return d.record(ctx, Actor{Kind: actorKind(ms, ""), ID: r.ID}, audit.ActionPasswordResetRequested, r.ID, "", map[string]string{"reset": row.ID})
-	})
+	var recent int64
+	if err := d.db.Conn(ctx).Model(&passwordResetRow{}).Where("account_id = ? AND created_at > ?", r.ID, now.Add(-time.Hour)).
+		Count(&recent).Error; err != nil {
+		return fmt.Errorf("account: password resets: %w", err)
+	}
+	if recent >= resetsPerHour {
+		return nil
+	}
+	tok, _ := newInvitationToken()
+	row := passwordResetRow{ID: uuid.NewString(), AccountID: r.ID, TokenHash: hashResetToken(tok), CreatedAt: now, ExpiresAt: now.Add(PasswordResetTTL)}
+	if err := d.db.Conn(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("account: password reset: %w", err)
+	}
+	if _, err := d.mailer.Enqueue(ctx, resetMessage(r.account(), row.ID, d.baseURL+PasswordResetPath+"?jeton="+url.QueryEscape(tok))); err != nil {
+		return err
+	}
+	return d.record(ctx, Actor{Kind: actorKind(ms, ""), ID: r.ID}, audit.ActionPasswordResetRequested, r.ID, "", map[string]string{"reset": row.ID})
 }
 
 // OpenPasswordReset returns the account a recovery link is for, or
@@ -215,4 +267,17 @@ func resetMessage(a Account, resetID, link string) outbox.Message {
 			"Votre application d'authentification (ou votre carte TOTP) reste nécessaire pour vous connecter. Toutes vos sessions ouvertes seront fermées.\n\n" +
 			"Si vous n'avez rien demandé, ignorez ce courriel : votre mot de passe ne change pas. Si cela se répète, prévenez votre responsable de structure.\n\n" +
 			"Ce courriel est envoyé automatiquement : merci de ne pas y répondre.\n"}
+}
+
+// PurgePasswordResets deletes up to limit recovery links expired before
+// now, used or not: a link past its hour opens nothing, and the count of an
+// account's links in the last hour (resetsPerHour) only reads younger ones.
+// It returns how many it deleted.
+func (d *Directory) PurgePasswordResets(ctx context.Context, limit int) (int64, error) {
+	res := d.db.Conn(ctx).Exec(`DELETE FROM password_resets WHERE id IN (
+		SELECT id FROM password_resets WHERE expires_at < ? ORDER BY expires_at LIMIT ?)`, d.now().UTC(), limit)
+	if res.Error != nil {
+		return 0, fmt.Errorf("account: purge password resets: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }

@@ -60,6 +60,10 @@ func TestPasswordRecovery(t *testing.T) {
 		if err := f.dir.RequestPasswordReset(ctx, "  "+c.Account.Email, "192.0.2.7"); err != nil {
 			t.Fatal(err)
 		}
+		if _, n := resetLink(t, o, email); n != 0 {
+			t.Fatalf("a message written by the request itself")
+		}
+		process(t, f.dir)
 		token, n := resetLink(t, o, email)
 		if n != 1 || token == "" {
 			t.Fatalf("%d recovery messages, token %q", n, token)
@@ -102,6 +106,7 @@ func TestPasswordRecovery(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		process(t, f.dir)
 		token, n = resetLink(t, o, email)
 		if n != 3 {
 			t.Errorf("%d messages after four requests within the hour, want 3", n)
@@ -111,6 +116,60 @@ func TestPasswordRecovery(t *testing.T) {
 			t.Errorf("expired link: %v", err)
 		}
 	})
+}
+
+// process answers the recorded requests, as the outbox worker does.
+func process(t *testing.T, dir *account.Directory) {
+	t.Helper()
+	if _, err := dir.ProcessPasswordResetRequests(context.Background(), 1000); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// "Mot de passe oublié" does the same work whether the address has an
+// account or not: the same statements, in the same order; the lookup and
+// the link come later, in the outbox worker. Expired links are purged.
+func TestPasswordResetRequestSameWork(t *testing.T) {
+	ctx := context.Background()
+	counter := &dbtest.Statements{}
+	d := dbtest.PostgresTraced(t, counter)
+	f := newFixture(t, d)
+	o := outbox.New(d, f.clock.Now)
+	f.dir.WithMailer(o, "https://procura.example.fr")
+	c := f.newAidant(t, true)
+	work := func(email, ip string) []string {
+		t.Helper()
+		counter.Reset()
+		if err := f.dir.RequestPasswordReset(ctx, email, ip); err != nil {
+			t.Fatal(err)
+		}
+		statements, _ := counter.Counts()
+		return statements
+	}
+	known := work(c.Account.Email, "203.0.113.1")
+	unknown := work("personne-"+c.Account.ID+"@example.fr", "203.0.113.2")
+	if !slices.Equal(known, unknown) {
+		t.Errorf("known address:\n%s\nunknown address:\n%s", strings.Join(known, "\n"), strings.Join(unknown, "\n"))
+	}
+	for _, s := range known {
+		if strings.Contains(s, "accounts") || strings.Contains(s, "outbox_messages") {
+			t.Errorf("the request looked the address up or wrote a message: %s", s)
+		}
+	}
+	process(t, f.dir)
+	if _, n := resetLink(t, o, strings.ToLower(c.Account.Email)); n != 1 {
+		t.Errorf("%d messages after processing, want 1", n)
+	}
+	if n := f.count(t, "password_reset_requests", "email LIKE ?", "personne-"+c.Account.ID+"%"); n != 0 {
+		t.Errorf("%d requests left", n)
+	}
+	f.clock.Advance(time.Hour + time.Second)
+	if _, err := f.dir.PurgePasswordResets(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, "password_resets", "account_id = ?", c.Account.ID); n != 0 {
+		t.Errorf("%d expired links left after the purge", n)
+	}
 }
 
 // Too many requests from one address are refused, whatever the emails.

@@ -171,12 +171,17 @@ func Tools(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.D
 	dir.SetTokens(oauth)
 	out := outbox.New(d, now)
 	dir.WithMailer(out, cfg.BaseURL)
-	notices := notice.New(d, out, usagers, dir, cfg.BaseURL, now)
+	links, err := notice.NewLinks(cfg.MasterKey, cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	notices := notice.New(d, j, out, usagers, dir, links, now)
 	paris, err := mandate.Paris()
 	if err != nil {
 		return nil, err
 	}
 	mandates := mandate.New(d, j, dir, usagers, keys, oauth, now).WithNotifier(notices)
+	notices.WithMandates(mandates)
 	a := &App{Config: cfg, Logger: logger, Now: now, DB: d, Journal: j, Directory: dir, Usagers: usagers, Keys: keys, Sessions: sessions,
 		OAuth: oauth, Clients: authz.NewClients(oauth, j), Mandates: mandates,
 		Oversight: oversight.New(d, j, dir, usagers, mandates, oauth, paris, now),
@@ -226,6 +231,7 @@ func wire(cfg config.Config, logger *slog.Logger, now func() time.Time, d *db.DB
 	}
 	a.Web, err = web.New(web.Deps{
 		DB: d, Journal: a.Journal, Directory: a.Directory, FranceConnect: fc, Usagers: a.Usagers, Mandates: a.Mandates, Oversight: a.Oversight,
+		Notices:  a.Notices,
 		Provider: provider, Sessions: a.Sessions, Logger: logger, Now: now, PendingSealer: pendingSealer, Metrics: a.Metrics,
 		Settings: webSettings(cfg),
 		JournalKeys: func(ctx context.Context) ([]string, error) {

@@ -60,6 +60,12 @@ func (a *App) runMaintenance(ctx context.Context) {
 	err = a.purgeOutbox(ctx)
 	a.Metrics.Job("outbox_purge", err, time.Since(start))
 	start = time.Now()
+	err = a.remindExpiries(ctx)
+	a.Metrics.Job("expiry_reminders", err, time.Since(start))
+	start = time.Now()
+	err = a.purgePasswordResets(ctx)
+	a.Metrics.Job("password_reset_purge", err, time.Since(start))
+	start = time.Now()
 	n, err := a.Sessions.PurgeExpired(ctx)
 	a.Metrics.Job("session_purge", err, time.Since(start))
 	if err != nil {

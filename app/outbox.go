@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"procura/devtools/mailcatcher"
@@ -32,7 +33,16 @@ func (a *App) outboxWorker() (*outbox.Worker, error) {
 		}
 		sender = smtp
 	}
-	return &outbox.Worker{Outbox: a.Outbox, Sender: sender, Logger: a.Logger, Before: a.Notices.Batch}, nil
+	return &outbox.Worker{Outbox: a.Outbox, Sender: sender, Logger: a.Logger, Before: a.composeMessages, OnRefused: a.Notices.Bounced}, nil
+}
+
+// composeMessages writes the messages that are composed outside the act
+// that causes them, before each delivery round: the answers to "Mot de
+// passe oublié" (account.Directory.RequestPasswordReset says why) and the
+// usagers' batched login notices.
+func (a *App) composeMessages(ctx context.Context) error {
+	_, err := a.Directory.ProcessPasswordResetRequests(ctx, 100)
+	return errors.Join(err, a.Notices.Batch(ctx))
 }
 
 // deliverOutbox runs the outbox worker until ctx ends.
@@ -54,6 +64,51 @@ func (a *App) deliverOutbox(ctx context.Context, w *outbox.Worker) {
 			if err != nil && ctx.Err() == nil {
 				a.Logger.Error("outbox: deliver", "err", err)
 			}
+		}
+	}
+}
+
+// remindExpiries writes the expiry reminders due: mandates to their usagers
+// who asked to be told, habilitations to their aidants (by batches).
+func (a *App) remindExpiries(ctx context.Context) error {
+	for {
+		n, err := a.Mandates.RemindExpiries(ctx, 200)
+		if err != nil {
+			a.Logger.Error("maintenance: mandate expiry reminders", "err", err)
+			return err
+		}
+		if n > 0 {
+			a.Logger.Info("maintenance: mandate expiry reminders written", "count", n)
+		}
+		if n < 200 {
+			break
+		}
+	}
+	for {
+		n, err := a.Directory.RemindHabilitationExpiries(ctx, 200, a.Notices.HabilitationEnding)
+		if err != nil {
+			a.Logger.Error("maintenance: habilitation expiry reminders", "err", err)
+			return err
+		}
+		if n > 0 {
+			a.Logger.Info("maintenance: habilitation expiry reminders written", "count", n)
+		}
+		if n < 200 {
+			return nil
+		}
+	}
+}
+
+// purgePasswordResets deletes the expired recovery links, by batches.
+func (a *App) purgePasswordResets(ctx context.Context) error {
+	for {
+		n, err := a.Directory.PurgePasswordResets(ctx, 500)
+		if err != nil {
+			a.Logger.Error("maintenance: purge password resets", "err", err)
+			return err
+		}
+		if n < 500 {
+			return nil
 		}
 	}
 }

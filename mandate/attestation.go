@@ -145,9 +145,12 @@ func writeMandateSummary(d *document, a AttestationData, procs []procedure.Proce
 	d.field("Consentement", consent)
 	if a.Consent.EmailNotifications {
 		// Exactly what package notice does: every delegated login under
-		// this mandate is listed in a message, at most one an hour.
-		d.field("Avis par courriel", "demandé : Procura écrit à l’usager, à l’adresse transmise par FranceConnect, "+
-			"un courriel qui liste chaque connexion faite en son nom, au plus un courriel par heure")
+		// this mandate is listed in a message, at most one an hour, and
+		// the mandate's changes are told (package notice); the address
+		// is FranceConnect's or one given at signature, so none is named.
+		// (Its length keeps the attestation on two pages.)
+		d.field("Avis par courriel", "demandé : Procura écrit à l’usager un courriel qui liste chaque connexion faite en son nom "+
+			"(au plus un par heure) et le prévient des changements du mandat")
 	} else {
 		d.field("Avis par courriel", "non demandé : l’usager consulte les connexions faites en son nom dans son espace usager")
 	}

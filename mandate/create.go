@@ -25,13 +25,13 @@ var ErrConcurrentMandate = problem.New(problem.Conflict,
 // sign writes a new mandate (created or renewing another), retrying when a
 // concurrent creation for the same procedures won the unique index (or a
 // deadlock was broken); after three tries, ErrConcurrentMandate.
-func (r *Registry) sign(ctx context.Context, m Mandate, procs []string, evidence, code string, action audit.Action) (Mandate, error) {
+func (r *Registry) sign(ctx context.Context, m Mandate, procs []string, evidence, code, address string, action audit.Action) (Mandate, error) {
 	var out Mandate
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
 		err = r.db.InTx(ctx, func(ctx context.Context) error {
 			var err error
-			out, err = r.signOnce(ctx, m, procs, evidence, code, action)
+			out, err = r.signOnce(ctx, m, procs, evidence, code, address, action)
 			return err
 		})
 		if !db.IsConflict(err) || db.InTransaction(ctx) {
@@ -44,7 +44,7 @@ func (r *Registry) sign(ctx context.Context, m Mandate, procs []string, evidence
 	return out, err
 }
 
-func (r *Registry) signOnce(ctx context.Context, m Mandate, procs []string, evidence, code string, action audit.Action) (Mandate, error) {
+func (r *Registry) signOnce(ctx context.Context, m Mandate, procs []string, evidence, code, address string, action audit.Action) (Mandate, error) {
 	now := r.now().UTC().Truncate(time.Second)
 	if _, ok := DurationByDays(m.DurationDays); !ok {
 		return Mandate{}, ErrDuration
@@ -124,6 +124,13 @@ func (r *Registry) signOnce(ctx context.Context, m Mandate, procs []string, evid
 	change := ChangeCreated
 	if m.Renews != "" {
 		change = ChangeRenewed
+	}
+	if keeper, ok := r.notifier.(UsagerAddresses); ok && m.NotifyUsager && m.Renews == "" {
+		// A new opt-in, before the message below, which goes to the
+		// address given (a renewal keeps the renewed mandate's wish).
+		if err := keeper.OptIn(ctx, m, address); err != nil {
+			return Mandate{}, err
+		}
 	}
 	if err := r.notify(ctx, change, m, procs); err != nil {
 		return Mandate{}, err

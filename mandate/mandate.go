@@ -67,27 +67,38 @@ const (
 // Mandate is a usager's agreement with an organisation, over procedures,
 // for a duration.
 type Mandate struct {
-	ID               string
-	OrganisationID   string
-	UsagerID         string
-	AidantID         string
-	DurationDays     int
-	SignedAt         time.Time
-	ExpiresAt        time.Time
-	TextVersion      string
-	TextSHA256       string
-	FCIDTokenSHA256  string
-	FCJWKSSHA256     string // the archived FranceConnect key set (evidence.go); "" before the archive
-	TOTPConfirmedAt  time.Time
-	Renews           string
-	NotifyUsager     bool
-	Signature        string
-	RevokedAt        *time.Time
-	RevokedByKind    string
-	RevokedByID      string
+	ID              string
+	OrganisationID  string
+	UsagerID        string
+	AidantID        string
+	DurationDays    int
+	SignedAt        time.Time
+	ExpiresAt       time.Time
+	TextVersion     string
+	TextSHA256      string
+	FCIDTokenSHA256 string
+	FCJWKSSHA256    string // the archived FranceConnect key set (evidence.go); "" before the archive
+	TOTPConfirmedAt time.Time
+	Renews          string
+	NotifyUsager    bool
+	Signature       string
+	RevokedAt       *time.Time
+	RevokedByKind   string
+	RevokedByID     string
+	// RevokedReason is RevokedNotMe when the usager suspended the mandate
+	// from the "Ce n'était pas moi" link of a message, "" otherwise.
+	RevokedReason    string
 	ExpiryRecordedAt *time.Time
 	Permissions      []Permission
 }
+
+// RevokedNotMe is the reason of a mandate suspended by its usager from the
+// "Ce n'était pas moi" link (suspend.go).
+const RevokedNotMe = "not_me"
+
+// Suspended reports whether the usager suspended the mandate: it is then
+// revoked, like any revoked mandate, and says why.
+func (m Mandate) Suspended() bool { return m.RevokedAt != nil && m.RevokedReason == RevokedNotMe }
 
 // Permission is one procedure of a mandate, revocable on its own.
 type Permission struct {

@@ -2,7 +2,9 @@ package mandate
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"procura/account"
@@ -82,6 +84,9 @@ type NewMandate struct {
 	TextVersion  string
 	Consent      bool
 	NotifyUsager bool
+	// NotifyEmail, optional with NotifyUsager, is the address the usager
+	// gives for the messages instead of FranceConnect's (UsagerAddresses).
+	NotifyEmail string
 	// TOTPCode is the aidant's fresh code confirming the signature.
 	TOTPCode string
 }
@@ -104,10 +109,20 @@ func (r *Registry) Create(ctx context.Context, in NewMandate) (Mandate, error) {
 	if err != nil {
 		return Mandate{}, problem.Errorf(problem.Invalid, "La version du texte du mandat est inconnue ; rechargez la page.", "%w", err)
 	}
+	address := ""
+	if in.NotifyUsager && strings.TrimSpace(in.NotifyEmail) != "" {
+		keeper, ok := r.notifier.(UsagerAddresses)
+		if !ok {
+			return Mandate{}, errors.New("mandate: an address for the messages needs a notifier that keeps it")
+		}
+		if address, err = keeper.CheckAddress(in.NotifyEmail); err != nil {
+			return Mandate{}, err
+		}
+	}
 	m := Mandate{OrganisationID: in.OrganisationID, UsagerID: in.UsagerID, AidantID: in.AidantID,
 		DurationDays: in.DurationDays, TextVersion: text.Version, TextSHA256: text.SHA256,
 		FCIDTokenSHA256: in.FCIDTokenSHA256, FCJWKSSHA256: in.FCJWKSSHA256, NotifyUsager: in.NotifyUsager}
-	return r.sign(ctx, m, in.Procedures, in.FCIDToken, in.TOTPCode, audit.ActionMandateCreated)
+	return r.sign(ctx, m, in.Procedures, in.FCIDToken, in.TOTPCode, address, audit.ActionMandateCreated)
 }
 
 // Renewal is what renewing a mandate needs: no new FranceConnect step, but
@@ -147,5 +162,5 @@ func (r *Registry) Renew(ctx context.Context, in Renewal) (Mandate, error) {
 	m := Mandate{OrganisationID: old.OrganisationID, UsagerID: old.UsagerID, AidantID: in.AidantID,
 		DurationDays: in.DurationDays, TextVersion: text.Version, TextSHA256: text.SHA256,
 		FCIDTokenSHA256: old.FCIDTokenSHA256, FCJWKSSHA256: old.FCJWKSSHA256, Renews: old.ID, NotifyUsager: old.NotifyUsager}
-	return r.sign(ctx, m, procs, evidence, in.TOTPCode, audit.ActionMandateRenewed)
+	return r.sign(ctx, m, procs, evidence, in.TOTPCode, "", audit.ActionMandateRenewed)
 }

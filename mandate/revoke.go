@@ -52,43 +52,58 @@ func (r *Registry) RevokeMandate(ctx context.Context, by Actor, scope Scope, man
 		if err != nil {
 			return err
 		}
-		if m.RevokedAt != nil {
-			return ErrAlreadyRevoked
-		}
-		now := r.now().UTC()
-		res := r.db.Conn(ctx).Model(&mandateRow{}).Where("id = ? AND revoked_at IS NULL", m.ID).
-			Updates(map[string]any{"revoked_at": now, "revoked_by_kind": string(by.Kind), "revoked_by_id": by.ID})
-		if res.Error != nil {
-			return fmt.Errorf("mandate: revoke: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return ErrAlreadyRevoked
-		}
-		actor := audit.Entry{ActorKind: by.Kind, ActorID: by.ID, OrganisationID: m.OrganisationID, UsagerID: m.UsagerID}
-		if err := r.record(ctx, actor, audit.ActionMandateRevoked, m.ID, "", "", nil); err != nil {
+		ended, err := r.revokeMandate(ctx, by, m, "")
+		if err != nil {
 			return err
-		}
-		var ended []string
-		for _, p := range m.Permissions {
-			if p.EndedAt == nil {
-				if err := r.revoke(ctx, by, m, p); err != nil {
-					return err
-				}
-				ended = append(ended, p.Procedure)
-			}
 		}
 		if err := r.notify(ctx, ChangeRevoked, m, ended); err != nil {
 			return err
-		}
-		if r.tokens != nil {
-			if _, err := r.tokens.RevokeByMandate(ctx, m.ID); err != nil {
-				return err
-			}
 		}
 		out, err = r.get(ctx, scope, mandateID)
 		return err
 	})
 	return out, r.refusedOutside(ctx, by, scope, mandateID, err)
+}
+
+// revokeMandate ends m as revoked for reason, with every permission still
+// current and every token issued under it, and their entries; it returns
+// the procedures it ended.
+func (r *Registry) revokeMandate(ctx context.Context, by Actor, m Mandate, reason string) ([]string, error) {
+	if m.RevokedAt != nil {
+		return nil, ErrAlreadyRevoked
+	}
+	now := r.now().UTC()
+	res := r.db.Conn(ctx).Model(&mandateRow{}).Where("id = ? AND revoked_at IS NULL", m.ID).
+		Updates(map[string]any{"revoked_at": now, "revoked_by_kind": string(by.Kind), "revoked_by_id": by.ID, "revoked_reason": reason})
+	if res.Error != nil {
+		return nil, fmt.Errorf("mandate: revoke: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, ErrAlreadyRevoked
+	}
+	var details map[string]string
+	if reason != "" {
+		details = map[string]string{"reason": reason}
+	}
+	actor := audit.Entry{ActorKind: by.Kind, ActorID: by.ID, OrganisationID: m.OrganisationID, UsagerID: m.UsagerID}
+	if err := r.record(ctx, actor, audit.ActionMandateRevoked, m.ID, "", "", details); err != nil {
+		return nil, err
+	}
+	var ended []string
+	for _, p := range m.Permissions {
+		if p.EndedAt == nil {
+			if err := r.revoke(ctx, by, m, p); err != nil {
+				return nil, err
+			}
+			ended = append(ended, p.Procedure)
+		}
+	}
+	if r.tokens != nil {
+		if _, err := r.tokens.RevokeByMandate(ctx, m.ID); err != nil {
+			return nil, err
+		}
+	}
+	return ended, nil
 }
 
 // revoke ends a current permission as revoked, with its tokens and entry.

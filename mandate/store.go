@@ -25,6 +25,7 @@ type mandateRow struct {
 	RevokedAt        *time.Time
 	RevokedByKind    string
 	RevokedByID      string
+	RevokedReason    string
 	ExpiryRecordedAt *time.Time
 	CreatedAt        time.Time
 }
@@ -36,7 +37,7 @@ func (r mandateRow) mandate() Mandate {
 		DurationDays: r.DurationDays, SignedAt: r.SignedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), TextVersion: r.TextVersion,
 		TextSHA256: r.TextSHA256, FCIDTokenSHA256: r.FCIDTokenSHA256, FCJWKSSHA256: r.FCJWKSSHA256, TOTPConfirmedAt: r.TOTPConfirmedAt.UTC(),
 		NotifyUsager: r.NotifyUsager, Signature: r.Signature, RevokedAt: r.RevokedAt, RevokedByKind: r.RevokedByKind,
-		RevokedByID: r.RevokedByID, ExpiryRecordedAt: r.ExpiryRecordedAt}
+		RevokedByID: r.RevokedByID, RevokedReason: r.RevokedReason, ExpiryRecordedAt: r.ExpiryRecordedAt}
 	if r.Renews != nil {
 		m.Renews = *r.Renews
 	}

@@ -8,7 +8,6 @@ import (
 
 	"procura/db"
 	"procura/outbox"
-	"procura/usager"
 )
 
 // batchUsagers bounds the usagers one Batch handles; the rest wait for the
@@ -54,19 +53,19 @@ func (n *Notices) batchOne(ctx context.Context, usagerID string) error {
 		if recent, err := n.sentWithin(ctx, usagerID); err != nil || recent {
 			return err
 		}
-		u, err := n.usagers.Get(ctx, usagerID)
-		if err != nil && !errors.Is(err, usager.ErrNotFound) {
+		u, to, ok, err := n.usagerRecipient(ctx, usagerID)
+		if err != nil {
 			return err
 		}
 		ids := make([]int64, len(pending))
 		for i, p := range pending {
 			ids[i] = p.ID
 		}
-		if err != nil || u.ErasedAt != nil || u.Email == "" {
+		if !ok {
 			// Nobody to write to any more: the notices are dropped.
 			return conn.Where("id IN ?", ids).Delete(&noticeRow{}).Error
 		}
-		m, err := n.loginMessage(ctx, u, pending)
+		m, err := n.loginMessage(ctx, u, to, pending)
 		if err != nil {
 			return err
 		}

@@ -24,6 +24,7 @@ type loginPage struct {
 	Acts      []loginAct
 	SpaceURL  string
 	EveryText string
+	footer
 }
 
 const loginText = `Bonjour {{.Name}},
@@ -34,11 +35,9 @@ const loginText = `Bonjour {{.Name}},
 
 Vous recevez ce courriel parce que vous avez demandé, en signant votre mandat, à être prévenu(e) par courriel de chaque connexion faite en votre nom. Procura vous écrit au plus une fois {{.EveryText}} et liste alors toutes les connexions faites depuis son dernier courriel.
 
-Si vous ne reconnaissez pas l'une de ces connexions, vous pouvez voir tous les actes faits en votre nom et révoquer votre mandat dans votre espace usager, après vous être identifié(e) avec FranceConnect :
+Vous pouvez voir tous les actes faits en votre nom et révoquer votre mandat dans votre espace usager, après vous être identifié(e) avec FranceConnect :
 {{.SpaceURL}}
-
-Ce courriel est envoyé automatiquement : merci de ne pas y répondre.
-`
+` + footerText
 
 var (
 	loginTextTemplate = texttemplate.Must(texttemplate.New("text").Parse(loginText))
@@ -51,9 +50,8 @@ var (
 <li>le {{.When}} : <strong>{{.Service}}</strong>, démarche « {{.Procedure}} », par un aidant de {{.Organisation}}</li>{{end}}
 </ul>
 <p>Vous recevez ce courriel parce que vous avez demandé, en signant votre mandat, à être prévenu(e) par courriel de chaque connexion faite en votre nom. Procura vous écrit au plus une fois {{.EveryText}} et liste alors toutes les connexions faites depuis son dernier courriel.</p>
-<p>Si vous ne reconnaissez pas l'une de ces connexions, vous pouvez voir tous les actes faits en votre nom et révoquer votre mandat dans <a href="{{.SpaceURL}}">votre espace usager</a>, après vous être identifié(e) avec FranceConnect.</p>
-<p style="color: #666;">Ce courriel est envoyé automatiquement : merci de ne pas y répondre.</p>
-</body></html>
+<p>Vous pouvez voir tous les actes faits en votre nom et révoquer votre mandat dans <a href="{{.SpaceURL}}">votre espace usager</a>, après vous être identifié(e) avec FranceConnect.</p>
+` + footerHTML + `</body></html>
 `))
 )
 
@@ -61,8 +59,8 @@ var (
 // mandate revoked (web.PathUsagerSpace; notice does not import web).
 const UsagerSpacePath = "/usager/espace"
 
-// loginMessage is the notice listing pending logins to u.
-func (n *Notices) loginMessage(ctx context.Context, u usager.Usager, pending []noticeRow) (outbox.Message, error) {
+// loginMessage is the notice listing pending logins to u, at to.
+func (n *Notices) loginMessage(ctx context.Context, u usager.Usager, to string, pending []noticeRow) (outbox.Message, error) {
 	paris, err := mandate.Paris()
 	if err != nil {
 		return outbox.Message{}, err
@@ -86,6 +84,11 @@ func (n *Notices) loginMessage(ctx context.Context, u usager.Usager, pending []n
 		page.Acts = append(page.Acts, loginAct{When: mandate.FrenchDateTime(p.OccurredAt, paris), Service: oneLine(p.Service),
 			Procedure: label, Organisation: oneLine(name)})
 	}
+	notMe, err := n.loginLinks(ctx, u.ID, pending, orgNames)
+	if err != nil {
+		return outbox.Message{}, err
+	}
+	page.footer = n.footer(u.ID, notMe)
 	var text, html bytes.Buffer
 	if err := loginTextTemplate.Execute(&text, page); err != nil {
 		return outbox.Message{}, err
@@ -97,8 +100,49 @@ func (n *Notices) loginMessage(ctx context.Context, u usager.Usager, pending []n
 	if len(pending) > 1 {
 		subject = fmt.Sprintf("Procura : %d connexions ont été faites en votre nom", len(pending))
 	}
-	return outbox.Message{Kind: "usager_logins", To: u.Email, ToName: page.Name, Subject: subject,
-		Text: text.String(), HTML: html.String()}, nil
+	return outbox.Message{Kind: "usager_logins", To: to, ToName: page.Name, Subject: subject,
+		Text: text.String(), HTML: html.String(), UsagerID: u.ID, Unsubscribe: page.Unsubscribe}, nil
+}
+
+// loginLinks are the "Ce n'était pas moi" links of the mandates the
+// pending logins were made under and that are not revoked yet, once each:
+// a login was made under the permission of its organisation and procedure
+// current at that time.
+func (n *Notices) loginLinks(ctx context.Context, usagerID string, pending []noticeRow, orgNames map[string]string) ([]notMeLink, error) {
+	if n.mandates == nil {
+		return nil, nil
+	}
+	ms, err := n.mandates.MandatesOfUsager(ctx, usagerID)
+	if err != nil {
+		return nil, err
+	}
+	var links []notMeLink
+	seen := map[string]bool{}
+	for _, p := range pending {
+		for _, m := range ms {
+			if m.OrganisationID != p.OrganisationID || m.RevokedAt != nil || seen[m.ID] || !madeUnder(m, p) {
+				continue
+			}
+			seen[m.ID] = true
+			links = append(links, notMeLink{URL: n.links.NotMe(m.ID), Organisation: oneLine(orgNames[m.OrganisationID])})
+		}
+	}
+	if len(links) == 1 {
+		links[0].Organisation = ""
+	}
+	return links, nil
+}
+
+// madeUnder reports whether the login p could be made under m: one of its
+// permissions is for p's procedure and was current when p happened.
+func madeUnder(m mandate.Mandate, p noticeRow) bool {
+	for _, perm := range m.Permissions {
+		if perm.Procedure == p.Procedure && !p.OccurredAt.Before(m.SignedAt) && p.OccurredAt.Before(perm.ExpiresAt) &&
+			(perm.EndedAt == nil || p.OccurredAt.Before(*perm.EndedAt)) {
+			return true
+		}
+	}
+	return false
 }
 
 // oneLine keeps a name on one line: names come from FranceConnect and

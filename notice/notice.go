@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"procura/account"
+	"procura/audit"
 	"procura/db"
+	"procura/mandate"
 	"procura/outbox"
 	"procura/usager"
 )
@@ -38,20 +40,37 @@ type Login struct {
 // Notices records and batches the usagers' notices.
 type Notices struct {
 	db        *db.DB
+	journal   *audit.Journal
 	outbox    *outbox.Outbox
 	usagers   *usager.Registry
 	directory *account.Directory
-	now       func() time.Time
+	// mandates finds the mandate a listed login was made under, for its
+	// "Ce n'était pas moi" link (WithMandates).
+	mandates *mandate.Registry
+	links    *Links
+	now      func() time.Time
 	// baseURL is where the messages send the usager (their space).
 	baseURL string
 	// Every is the least time between two notices to one usager.
 	Every time.Duration
 }
 
-// New returns the notices of d, written to o.
-func New(d *db.DB, o *outbox.Outbox, usagers *usager.Registry, directory *account.Directory, baseURL string, now func() time.Time) *Notices {
-	return &Notices{db: d, outbox: o, usagers: usagers, directory: directory, baseURL: baseURL, now: now, Every: time.Hour}
+// New returns the notices of d, written to o; links makes the links of the
+// messages and says where they lead.
+func New(d *db.DB, j *audit.Journal, o *outbox.Outbox, usagers *usager.Registry, directory *account.Directory, links *Links, now func() time.Time) *Notices {
+	return &Notices{db: d, journal: j, outbox: o, usagers: usagers, directory: directory, links: links, baseURL: links.baseURL,
+		now: now, Every: time.Hour}
 }
+
+// WithMandates lets the login notices link each act to its mandate's "Ce
+// n'était pas moi" page, and returns n. Call it while wiring, before use.
+func (n *Notices) WithMandates(m *mandate.Registry) *Notices {
+	n.mandates = m
+	return n
+}
+
+// Links returns the links of the messages, for the pages they open.
+func (n *Notices) Links() *Links { return n.links }
 
 // noticeRow is the usager_notices table.
 type noticeRow struct {

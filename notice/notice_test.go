@@ -37,6 +37,7 @@ type fixture struct {
 	notices *notice.Notices
 	usagers *usager.Registry
 	org     account.Organisation
+	dir     *account.Directory
 }
 
 var seq atomic.Int64
@@ -59,8 +60,13 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	if f.org, err = dir.CreateOrganisation(ctx, account.Operator, account.NewOrganisation{SIRET: freshSIRET(), Name: "France Services d'Ambert"}); err != nil {
 		t.Fatal(err)
 	}
+	f.dir = dir
 	f.outbox = outbox.New(d, clock)
-	f.notices = notice.New(d, f.outbox, f.usagers, dir, "https://procura.example.fr", clock)
+	links, err := notice.NewLinks(bytes.Repeat([]byte{3}, 32), "https://procura.example.fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.notices = notice.New(d, j, f.outbox, f.usagers, dir, links, clock)
 	return f
 }
 

@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 
@@ -51,6 +52,12 @@ type Message struct {
 	// Text is the plain-text body; HTML, optional, its alternative.
 	Text string
 	HTML string
+	// UsagerID names the usager the message is written to, if any: a
+	// permanent refusal of the address is then reported (Worker.OnRefused).
+	UsagerID string
+	// Unsubscribe, optional, is the http(s) URL that stops such messages,
+	// sent as List-Unsubscribe (RFC 2369), one-click when https (RFC 8058).
+	Unsubscribe string
 }
 
 // Status is where a message stands.
@@ -93,20 +100,22 @@ func New(d *db.DB, now func() time.Time) *Outbox {
 
 // row is the outbox_messages table.
 type row struct {
-	ID             string `gorm:"primaryKey"`
-	IdempotencyKey string
-	Kind           string
-	Recipient      string
-	RecipientName  string
-	Subject        string
-	TextBody       string
-	HTMLBody       string `gorm:"column:html_body"`
-	CreatedAt      time.Time
-	Status         string
-	Attempts       int
-	NextAttemptAt  time.Time
-	LastError      string
-	SentAt         *time.Time
+	ID              string `gorm:"primaryKey"`
+	IdempotencyKey  string
+	Kind            string
+	Recipient       string
+	RecipientName   string
+	Subject         string
+	TextBody        string
+	HTMLBody        string `gorm:"column:html_body"`
+	UsagerID        string
+	ListUnsubscribe string
+	CreatedAt       time.Time
+	Status          string
+	Attempts        int
+	NextAttemptAt   time.Time
+	LastError       string
+	SentAt          *time.Time
 }
 
 func (row) TableName() string { return "outbox_messages" }
@@ -114,7 +123,8 @@ func (row) TableName() string { return "outbox_messages" }
 func (r row) record() Record {
 	return Record{ID: r.ID, CreatedAt: r.CreatedAt, Status: Status(r.Status), Attempts: r.Attempts, NextAt: r.NextAttemptAt,
 		LastError: r.LastError, SentAt: r.SentAt, Message: Message{Key: r.IdempotencyKey, Kind: r.Kind, To: r.Recipient,
-			ToName: r.RecipientName, Subject: r.Subject, Text: r.TextBody, HTML: r.HTMLBody}}
+			ToName: r.RecipientName, Subject: r.Subject, Text: r.TextBody, HTML: r.HTMLBody,
+			UsagerID: r.UsagerID, Unsubscribe: r.ListUnsubscribe}}
 }
 
 // Validate checks m can be sent: an address, a subject and a body, and no
@@ -127,8 +137,14 @@ func (m Message) Validate() error {
 		return fmt.Errorf("%w: no kind", ErrInvalid)
 	case strings.TrimSpace(m.Subject) == "" || strings.TrimSpace(m.Text) == "":
 		return fmt.Errorf("%w: subject and text are required", ErrInvalid)
-	case strings.ContainsAny(m.Subject+m.ToName+m.To, "\r\n"):
+	case strings.ContainsAny(m.Subject+m.ToName+m.To+m.Unsubscribe, "\r\n"):
 		return fmt.Errorf("%w: line break in a header", ErrInvalid)
+	}
+	if m.Unsubscribe != "" {
+		u, err := url.Parse(m.Unsubscribe)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(m.Unsubscribe, "<>, \t") {
+			return fmt.Errorf("%w: the unsubscribe link is not an http(s) URL", ErrInvalid)
+		}
 	}
 	a, err := mail.ParseAddress(m.To)
 	if err != nil || a.Address != m.To {
@@ -148,11 +164,13 @@ func (o *Outbox) Enqueue(ctx context.Context, m Message) (id string, err error) 
 	}
 	now := o.now().UTC()
 	r := row{ID: uuid.NewString(), IdempotencyKey: m.Key, Kind: m.Kind, Recipient: m.To, RecipientName: m.ToName,
-		Subject: m.Subject, TextBody: m.Text, HTMLBody: m.HTML, CreatedAt: now, Status: string(StatusPending), NextAttemptAt: now}
+		Subject: m.Subject, TextBody: m.Text, HTMLBody: m.HTML, UsagerID: m.UsagerID, ListUnsubscribe: m.Unsubscribe,
+		CreatedAt: now, Status: string(StatusPending), NextAttemptAt: now}
 	res := o.db.Conn(ctx).Exec(`INSERT INTO outbox_messages (id, idempotency_key, kind, recipient, recipient_name, subject,
-		text_body, html_body, created_at, status, attempts, next_attempt_at, last_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '') ON CONFLICT (idempotency_key) DO NOTHING`,
-		r.ID, r.IdempotencyKey, r.Kind, r.Recipient, r.RecipientName, r.Subject, r.TextBody, r.HTMLBody, r.CreatedAt, r.Status, r.NextAttemptAt)
+		text_body, html_body, usager_id, list_unsubscribe, created_at, status, attempts, next_attempt_at, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, '') ON CONFLICT (idempotency_key) DO NOTHING`,
+		r.ID, r.IdempotencyKey, r.Kind, r.Recipient, r.RecipientName, r.Subject, r.TextBody, r.HTMLBody, r.UsagerID, r.ListUnsubscribe,
+		r.CreatedAt, r.Status, r.NextAttemptAt)
 	if res.Error != nil {
 		return "", fmt.Errorf("outbox: enqueue %s: %w", m.Kind, res.Error)
 	}

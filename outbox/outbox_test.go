@@ -182,6 +182,9 @@ func TestHeaderInjectionIsImpossible(t *testing.T) {
 		{"CR in name", func(m *outbox.Message) { m.ToName = "Camille\rBcc: espion@example.com" }},
 		{"CRLF in address", func(m *outbox.Message) { m.To = "camille@example.fr\r\nBcc: espion@example.com" }},
 		{"two addresses", func(m *outbox.Message) { m.To = "camille@example.fr, espion@example.com" }},
+		{"CRLF in unsubscribe link", func(m *outbox.Message) { m.Unsubscribe = "https://procura.example.fr/a\r\nBcc: espion@example.com" }},
+		{"unsubscribe link closing the header's bracket", func(m *outbox.Message) { m.Unsubscribe = "https://procura.example.fr/a>, <mailto:x@example.com" }},
+		{"unsubscribe link not http", func(m *outbox.Message) { m.Unsubscribe = "javascript:alert(1)" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := message("inject")
@@ -358,6 +361,63 @@ func TestPurge(t *testing.T) {
 		}
 		if r := only(t, o); r.Status != outbox.StatusPending {
 			t.Errorf("left: %+v", r)
+		}
+	})
+}
+
+// A message to a usager carries its unsubscribe link as List-Unsubscribe
+// (one-click over https, RFC 8058); a permanent refusal of its recipient at
+// RCPT fails it and tells OnRefused, which a temporary failure and a
+// message to nobody in particular do not.
+func TestUnsubscribeHeaderAndRefusedRecipient(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		fresh(t, d)
+		srv := smtptest.Start(t)
+		c := newClock()
+		o := outbox.New(d, c.Now)
+		w := newWorker(t, o, srv.Config())
+		var refused []outbox.Message
+		w.OnRefused = func(_ context.Context, m outbox.Message) error {
+			refused = append(refused, m)
+			return nil
+		}
+		m := message(fmt.Sprintf("unsubscribe-%d", time.Now().UnixNano()))
+		m.UsagerID, m.Unsubscribe = "usager-1", "https://procura.example.fr/usager/courriels/arret?jeton=abc&usager=u1"
+		enqueue(t, d, o, m)
+		if n, err := w.Deliver(context.Background(), 10); n != 1 || err != nil {
+			t.Fatalf("Deliver = %d, %v", n, err)
+		}
+		data := srv.Messages()[0].Data
+		for _, want := range []string{"List-Unsubscribe: <https://procura.example.fr/usager/courriels/arret?jeton=abc&usager=u1>",
+			"List-Unsubscribe-Post: List-Unsubscribe=One-Click"} {
+			if !strings.Contains(data, want) {
+				t.Errorf("message lacks %q:\n%s", want, data)
+			}
+		}
+
+		srv.RefuseRecipient("absent@example.fr")
+		bounced := message(fmt.Sprintf("bounced-%d", time.Now().UnixNano()))
+		bounced.To, bounced.UsagerID = "absent@example.fr", "usager-2"
+		enqueue(t, d, o, bounced)
+		anonymous := message(fmt.Sprintf("bounced-anonymous-%d", time.Now().UnixNano()))
+		anonymous.To = "absent@example.fr"
+		enqueue(t, d, o, anonymous)
+		w.Deliver(context.Background(), 10)
+		if len(refused) != 1 || refused[0].UsagerID != "usager-2" || refused[0].To != "absent@example.fr" {
+			t.Fatalf("OnRefused got %+v", refused)
+		}
+		failed, _ := o.List(context.Background(), outbox.Filter{Status: outbox.StatusFailed})
+		if len(failed) != 2 {
+			t.Errorf("%d failed messages, want 2", len(failed))
+		}
+
+		srv.Refuse(&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"})
+		later := message(fmt.Sprintf("later-%d", time.Now().UnixNano()))
+		later.UsagerID = "usager-3"
+		enqueue(t, d, o, later)
+		w.Deliver(context.Background(), 10)
+		if len(refused) != 1 {
+			t.Errorf("a temporary failure told OnRefused: %+v", refused)
 		}
 	})
 }

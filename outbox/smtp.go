@@ -78,6 +78,17 @@ func (s *SMTP) Build(id string, m Message) (*mail.Msg, error) {
 	msg.Subject(m.Subject)
 	msg.SetMessageIDWithValue(MessageID(m.Key, s.domain))
 	msg.SetDate()
+	if m.Unsubscribe != "" {
+		// Validate (at Enqueue) keeps it one http(s) URL without a line
+		// break, '<', '>' or ','.
+		if strings.HasPrefix(m.Unsubscribe, "https://") {
+			if err := msg.SetListUnsubscribeOneClick(m.Unsubscribe); err != nil {
+				return nil, &PermanentError{fmt.Errorf("unsubscribe: %w", err)}
+			}
+		} else {
+			msg.SetListUnsubscribe(m.Unsubscribe)
+		}
+	}
 	// No tracking of any kind: a plain body and a simple HTML one.
 	msg.SetBodyString(mail.TypeTextPlain, m.Text)
 	if m.HTML != "" {

@@ -42,6 +42,11 @@ type Worker struct {
 	// Before, if set, runs before each round of Deliver (the usager notices
 	// are batched into messages there); its error is logged, not returned.
 	Before func(ctx context.Context) error
+	// OnRefused, if set, is told of a message to a usager (Message.UsagerID)
+	// whose address the server refused for good, after it is marked failed:
+	// the usager's address is marked (notice.Notices.Bounced). Its error is
+	// logged.
+	OnRefused func(ctx context.Context, m Message) error
 }
 
 // Deliver sends the messages due now, at most limit of them, and returns
@@ -112,11 +117,13 @@ func (w *Worker) settle(ctx context.Context, r row, sendErr error) error {
 	now := o.now().UTC()
 	set := map[string]any{}
 	var perm *PermanentError
+	refused := false
 	switch {
 	case sendErr == nil:
 		set["status"], set["sent_at"], set["last_error"] = string(StatusSent), now, ""
 	case errors.As(sendErr, &perm) || r.Attempts >= orDefault(w.MaxAttempts, 8):
 		set["status"], set["last_error"] = string(StatusFailed), truncate(sendErr.Error())
+		refused = perm != nil && r.UsagerID != "" && w.OnRefused != nil
 		w.logger().Error("outbox: message failed for good", "id", r.ID, "kind", r.Kind, "attempts", r.Attempts, "err", sendErr)
 	default:
 		set["next_attempt_at"], set["last_error"] = now.Add(w.backoff(r.Attempts)), truncate(sendErr.Error())
@@ -126,6 +133,11 @@ func (w *Worker) settle(ctx context.Context, r row, sendErr error) error {
 		Updates(set).Error
 	if err != nil {
 		return fmt.Errorf("outbox: record attempt: %w", err)
+	}
+	if refused {
+		if err := w.OnRefused(ctx, r.record().Message); err != nil {
+			w.logger().Error("outbox: mark a refused address", "id", r.ID, "err", err)
+		}
 	}
 	return nil
 }

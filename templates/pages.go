@@ -105,6 +105,8 @@ type UsagerSpacePage struct {
 	Notice            string
 	Mandates          []UsagerMandateRow
 	Acts              []ActRow
+	// Messages is where Procura writes to the usager (pages_email.go).
+	Messages UsagerMessages
 }
 
 // UsagerMandateRow is a mandate in the usager's space.
@@ -113,6 +115,8 @@ type UsagerMandateRow struct {
 	Organisation string
 	Permissions  []PermissionRow
 	Revocable    bool
+	// Suspended: the usager suspended it ("Ce n'était pas moi").
+	Suspended bool
 }
 
 // ActRow is an act of the journal, as the usager sees it.

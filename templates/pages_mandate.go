@@ -49,6 +49,12 @@ type MandateRecapPage struct {
 	TextVersion  string
 	Text         []TextBlock
 	Error        string
+	// FranceConnectEmail is the usager's address from FranceConnect;
+	// Notify and NotifyEmail keep what was chosen when the form is
+	// refused.
+	FranceConnectEmail string
+	Notify             bool
+	NotifyEmail        string
 }
 
 func (*MandateRecapPage) Template() string { return "mandate_recap.html" }

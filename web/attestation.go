@@ -83,6 +83,9 @@ func (s *Server) handleRevocationAttestation(w http.ResponseWriter, r *http.Requ
 	}
 	data.RevokedAt = revokedAt
 	data.RevokedBy, data.RevokerName = s.revoker(r, byKind, byID)
+	if m.Suspended() {
+		data.Reason = "suspendu par l’usager après identification FranceConnect, depuis le lien « Ce n’était pas moi » d’un courriel de Procura"
+	}
 	pdf, err := mandate.RenderRevocationAttestation(data)
 	if err != nil {
 		s.serveError(w, r, err)

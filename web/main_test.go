@@ -94,6 +94,8 @@ type env struct {
 	// the logins they asked to be told of.
 	outbox  *outbox.Outbox
 	notices *notice.Notices
+	// mandates is the server's mandate registry.
+	mandates *mandate.Registry
 	// fcServer is the FranceConnect sandbox the server identifies usagers with.
 	fcServer *httptest.Server
 	// handled counts the runs of the test form handler.
@@ -141,9 +143,15 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 	oauth := authz.NewStore(d, e.clock.Now)
 	dir.SetTokens(oauth)
 	e.outbox = outbox.New(d, e.clock.Now)
-	e.notices = notice.New(d, e.outbox, usagers, dir, "http://localhost:8080", e.clock.Now)
+	links, err := notice.NewLinks(bytes.Repeat([]byte{7}, 32), "http://localhost:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.notices = notice.New(d, journal, e.outbox, usagers, dir, links, e.clock.Now)
 	dir.WithMailer(e.outbox, "http://localhost:8080")
 	mandates := mandate.New(d, journal, dir, usagers, keys, oauth, e.clock.Now).WithNotifier(e.notices)
+	e.notices.WithMandates(mandates)
+	e.mandates = mandates
 	provider, err := authz.NewProvider(authz.ProviderConfig{
 		Issuer: e.ts.URL, Store: oauth, Keys: authz.KeyringKeys(keys), Journal: journal, DB: d, Now: e.clock.Now,
 		Permissions: authz.MandatePermissions{Mandates: mandates, Usagers: usagers}, Usagers: authz.UsagerIdentities{Usagers: usagers},
@@ -164,7 +172,7 @@ func newEnv(t *testing.T, d *db.DB, edit ...func(*Settings)) *env {
 		t.Fatal(err)
 	}
 	e.srv, err = New(Deps{
-		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Provider: provider,
+		DB: d, Journal: journal, Directory: dir, FranceConnect: fc, Usagers: usagers, Mandates: mandates, Provider: provider, Notices: e.notices,
 		Oversight: oversight.New(d, journal, dir, usagers, mandates, oauth, paris, e.clock.Now),
 		Sessions:  sessions, Now: e.clock.Now, Settings: settings, PendingSealer: pendingSealer, Metrics: e.metrics,
 		JournalKeys: func(ctx context.Context) ([]string, error) {

@@ -39,10 +39,16 @@ func TestInvitationJourney(t *testing.T) {
 		resp, body = e.post(mc, PathManagerInvitations, url.Values{"csrf_token": {tok}, "email": {"ines@example.fr"},
 			"given_name": {"Inès"}, "family_name": {"Nouvelle"}, "role": {"aidant"}})
 		m := invitationLink.FindStringSubmatch(body)
-		if resp.StatusCode != http.StatusOK || m == nil || !strings.Contains(body, "envoie pas encore de courriel") {
+		if resp.StatusCode != http.StatusOK || m == nil || !strings.Contains(body, "Le lien est envoyé par courriel à") {
 			t.Fatalf("invitation = %d %s", resp.StatusCode, body)
 		}
 		link := m[1]
+		// The link is also sent by email, in the invitation's transaction;
+		// the refused form sent nothing.
+		if sent := e.mailTo("ines@example.fr", "invitation"); len(sent) != 1 || !strings.Contains(sent[0].Message.Text, link) ||
+			!strings.Contains(sent[0].Message.Subject, org.Name) || len(e.mailTo("pas-une-adresse", "invitation")) != 0 {
+			t.Fatalf("invitation messages: %+v", sent)
+		}
 
 		p := e.newClient()
 		resp, body = e.do(p, http.MethodGet, link, nil, nil)

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -193,10 +194,10 @@ func (s *Server) handleMandateRecapPage(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	s.renderRecap(w, r, c, http.StatusOK, "")
+	s.renderRecap(w, r, c, http.StatusOK, "", nil)
 }
 
-func (s *Server) renderRecap(w http.ResponseWriter, r *http.Request, c caller, status int, message string) {
+func (s *Server) renderRecap(w http.ResponseWriter, r *http.Request, c caller, status int, message string, form url.Values) {
 	d, err := s.loadDraft(r, c)
 	if err == nil && d.UsagerID == "" {
 		err = errNoDraft
@@ -217,6 +218,7 @@ func (s *Server) renderRecap(w http.ResponseWriter, r *http.Request, c caller, s
 		UsagerName: u.Name(), Birthdate: bornOn(u.Birthdate), Organisation: c.Current.Organisation.Name,
 		SIRET: c.Current.Organisation.SIRET, AidantName: c.Account.Name(), Duration: duration.Label,
 		ExpiresAt: mandate.FrenchDate(s.now().Add(time.Duration(d.DurationDays)*24*time.Hour), paris()), TextVersion: text.Version, Error: message,
+		FranceConnectEmail: u.Email, Notify: form.Get("notify") == "1", NotifyEmail: form.Get("notify_email"),
 	}
 	for _, id := range d.Procedures {
 		if p, ok := procedure.ByID(id); ok {
@@ -254,11 +256,11 @@ func (s *Server) handleMandateSign(w http.ResponseWriter, r *http.Request) {
 		Procedures: d.Procedures, DurationDays: d.DurationDays, FCIDToken: d.IDToken, FCIDTokenSHA256: d.IDTokenSHA256,
 		FCJWKSSHA256: d.JWKSSHA256,
 		TextVersion:  form.Get("text_version"), Consent: form.Get("consent") == "1", NotifyUsager: form.Get("notify") == "1",
-		TOTPCode: form.Get("code"),
+		NotifyEmail: form.Get("notify_email"), TOTPCode: form.Get("code"),
 	})
 	if err != nil {
 		if code := problem.CodeOf(err); code == problem.Invalid || code == problem.Forbidden {
-			s.renderRecap(w, r, c, http.StatusBadRequest, problem.MessageOf(err))
+			s.renderRecap(w, r, c, http.StatusBadRequest, problem.MessageOf(err), form)
 			return
 		}
 		s.serveError(w, r, err)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -42,6 +43,10 @@ func TestPasswordRecoveryJourney(t *testing.T) {
 			t.Errorf("malformed address = %d", status)
 		}
 
+		// The outbox worker answers the requests.
+		if _, err := e.srv.directory.ProcessPasswordResetRequests(context.Background(), 1000); err != nil {
+			t.Fatal(err)
+		}
 		var link string
 		for _, r := range e.mailTo(email, "password_reset") {
 			_, rest, _ := strings.Cut(r.Message.Text, "http://localhost:8080")

@@ -1,6 +1,9 @@
 package web
 
-import "procura/account"
+import (
+	"procura/account"
+	"procura/notice"
+)
 
 // The paths of the pages web serves, each defined once: the route table
 // (routes.go), the handlers' redirects and app's registration of the
@@ -39,6 +42,14 @@ const (
 	PathUsagerSignOut         = "/usager/deconnexion"
 	PathFranceConnectCallback = "/franceconnect/callback"
 	PathFranceConnectLogout   = "/franceconnect/deconnexion"
+
+	// The links of a usager's messages (notice.Links): "Ce n'était pas moi"
+	// and its identification and confirmation; stopping the messages, by
+	// the link or from the space.
+	PathNotMe            = notice.NotMePath
+	PathNotMeConfirm     = notice.NotMePath + "/suspendre"
+	PathUnsubscribe      = notice.UnsubscribePath
+	PathUsagerStopEmails = "/usager/courriels/arreter"
 
 	// The journal's public page (its tiles are served under it).
 	PathJournal = "/journal"
@@ -101,7 +112,7 @@ func PathManagerInvitationResend(id string) string {
 func PathManagerInvitationCancel(id string) string {
 	return PathManagerInvitations + "/" + id + "/annuler"
 }
-func PathInvitation(token string) string { return "/invitation/" + token }
+func PathInvitation(token string) string { return account.InvitationPath + token }
 
 // PathActReceipt is the inclusion receipt of an act, in the usager space.
 func PathActReceipt(id string) string { return "/usager/actes/" + id + "/recu" }

@@ -74,6 +74,12 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("GET "+PathUsagerMandateRevoke("{id}"), s.handleUsagerRevokeConfirm)
 	s.pages.HandleFunc("POST "+PathUsagerMandateRevoke("{id}"), s.handleUsagerRevoke)
 	s.pages.HandleFunc("GET "+PathActReceipt("{id}"), s.handleActReceipt)
+	s.pages.HandleFunc("GET "+PathNotMe, s.handleNotMePage)
+	s.pages.HandleFunc("POST "+PathNotMe, s.handleNotMeIdentify)
+	s.pages.HandleFunc("GET "+PathNotMeConfirm, s.handleNotMeConfirmPage)
+	s.pages.HandleFunc("POST "+PathNotMeConfirm, s.handleNotMeConfirm)
+	s.pages.HandleFunc("GET "+PathUnsubscribe, s.handleUnsubscribePage)
+	s.pages.HandleFunc("POST "+PathUsagerStopEmails, s.handleUsagerStopEmail)
 
 	// The journal, public: what its checkpoints are, and a receipt check.
 	s.pages.HandleFunc("GET "+PathJournal, s.handleJournalPage)
@@ -109,6 +115,13 @@ func (s *Server) routes() http.Handler {
 	tiles := http.StripPrefix("/journal", audit.TilesHandler(s.journal))
 	s.root.Handle("/journal/checkpoint", tiles)
 	s.root.Handle("/journal/tile/", tiles)
+
+	// Stopping a usager's messages by the link of a message: a mail
+	// client's one-click POST has no session (RFC 8058); the link's token
+	// is the credential (usager_email.go).
+	unsubscribe := http.NewServeMux()
+	unsubscribe.HandleFunc("POST "+PathUnsubscribe, s.handleUnsubscribe)
+	s.root.Handle("POST "+PathUnsubscribe, s.routed(unsubscribe, false))
 
 	exempt := s.routed(oidc, false)
 	for _, path := range []string{authz.PathDiscovery, authz.PathJWKS, authz.PathAuthorize, authz.PathToken,

@@ -24,6 +24,7 @@ import (
 	"procura/franceconnect"
 	"procura/mandate"
 	"procura/metrics"
+	"procura/notice"
 	"procura/oversight"
 	"procura/seal"
 	"procura/static"
@@ -67,6 +68,9 @@ type Deps struct {
 	FranceConnect *franceconnect.Client
 	Usagers       *usager.Registry
 	Mandates      *mandate.Registry
+	// Notices writes to usagers; its links lead to the "Ce n'était pas
+	// moi" and unsubscribe pages.
+	Notices *notice.Notices
 	// Oversight answers the manager's journal, export and statistics.
 	Oversight *oversight.Service
 	// Sessions is the session store, NewSessionStore(DB, Now, Settings):
@@ -99,6 +103,7 @@ type Server struct {
 	franceConnect *franceconnect.Client
 	usagers       *usager.Registry
 	mandates      *mandate.Registry
+	notices       *notice.Notices
 	oversight     *oversight.Service
 	provider      *authz.Provider
 	log           *slog.Logger
@@ -144,6 +149,7 @@ func New(deps Deps) (*Server, error) {
 		franceConnect: deps.FranceConnect,
 		usagers:       deps.Usagers,
 		mandates:      deps.Mandates,
+		notices:       deps.Notices,
 		oversight:     deps.Oversight,
 		provider:      deps.Provider,
 		journalKeys:   deps.JournalKeys,
@@ -186,8 +192,8 @@ func (d Deps) check() error {
 	if d.Directory == nil {
 		errs = append(errs, errors.New("web: Deps.Directory is required"))
 	}
-	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil || d.Provider == nil || d.Oversight == nil {
-		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers, Deps.Mandates, Deps.Oversight and Deps.Provider are required"))
+	if d.FranceConnect == nil || d.Usagers == nil || d.Mandates == nil || d.Provider == nil || d.Oversight == nil || d.Notices == nil {
+		errs = append(errs, errors.New("web: Deps.FranceConnect, Deps.Usagers, Deps.Mandates, Deps.Notices, Deps.Oversight and Deps.Provider are required"))
 	}
 	if d.Sessions == nil {
 		errs = append(errs, errors.New("web: Deps.Sessions is required"))

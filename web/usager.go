@@ -115,6 +115,8 @@ func (s *Server) handleFranceConnectCallback(w http.ResponseWriter, r *http.Requ
 		s.usagerIdentified(w, r, id, evidence)
 	case purposeMandate:
 		s.mandateUsagerIdentified(w, r, id, evidence)
+	case purposeNotMe:
+		s.notMeUsagerIdentified(w, r, id, evidence)
 	default:
 		s.identificationFailed(w, r, purpose, franceconnect.ErrState)
 	}
@@ -129,6 +131,17 @@ func (s *Server) usagerIdentified(w http.ResponseWriter, r *http.Request, id ide
 		return
 	}
 	s.endFranceConnectSession(w, r, ev.IDToken, PathUsagerSpace)
+}
+
+// notMeUsagerIdentified signs the usager in to their space, as
+// usagerIdentified does, then goes on to the suspension of the mandate of
+// the "Ce n'était pas moi" link, which checks that they gave it.
+func (s *Server) notMeUsagerIdentified(w http.ResponseWriter, r *http.Request, id identity.Identity, ev franceconnect.Evidence) {
+	if _, err := s.usagers.SignIn(r.Context(), id, s.sessions.of(w, r)); err != nil {
+		s.identificationFailed(w, r, purposeNotMe, err)
+		return
+	}
+	s.endFranceConnectSession(w, r, ev.IDToken, PathNotMeConfirm)
 }
 
 // endFranceConnectSession sends the browser to the provider's logout, which

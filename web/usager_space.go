@@ -56,8 +56,13 @@ func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
 		GivenName: u.GivenName, FamilyName: u.FamilyName, PreferredUsername: u.PreferredUsername,
 		Birthdate: frenchBirthdate(u.Birthdate), Email: u.Email,
 	}
-	if r.URL.Query().Has("revoque") {
+	switch q := r.URL.Query(); {
+	case q.Has("revoque"):
 		page.Notice = "La révocation a pris effet : les connexions en cours sous ce mandat ont cessé de fonctionner."
+	case q.Has("suspendu"):
+		page.Notice = "Le mandat est suspendu : il est révoqué, les connexions en cours sous ce mandat ont cessé de fonctionner et la structure en est avertie par courriel."
+	case q.Get("courriels") == "arretes":
+		page.Notice = "Procura ne vous enverra plus de courriels."
 	}
 	ms, err := s.mandates.MandatesOfUsager(r.Context(), u.ID)
 	if err != nil {
@@ -67,7 +72,9 @@ func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
 	names := newNames(s)
 	now := s.now()
 	for _, m := range ms {
-		row := templates.UsagerMandateRow{MandateRow: s.mandateRow(m, now), Organisation: names.organisation(r.Context(), m.OrganisationID)}
+		row := templates.UsagerMandateRow{MandateRow: s.mandateRow(m, now), Organisation: names.organisation(r.Context(), m.OrganisationID),
+			Suspended: m.Suspended()}
+		page.Messages.Wanted = page.Messages.Wanted || m.NotifyUsager
 		for _, p := range m.Permissions {
 			proc, _ := procedure.ByID(p.Procedure)
 			st := p.Status(now)
@@ -108,7 +115,28 @@ func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page.CSRFToken = tok
+	if err := s.usagerMessages(r, u, &page.Messages, tok); err != nil {
+		s.serveError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, page)
+}
+
+// usagerMessages fills the block of the usager space about the messages
+// Procura writes to u.
+func (s *Server) usagerMessages(r *http.Request, u usager.Usager, b *templates.UsagerMessages, csrf string) error {
+	settings, err := s.notices.Settings(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	b.Address, b.FromFranceConnect, b.StopAction, b.CSRFToken = settings.Address, settings.FromFranceConnect, PathUsagerStopEmails, csrf
+	if settings.BouncedAt != nil {
+		b.Bounced = mandate.FrenchDateTime(*settings.BouncedAt, paris())
+	}
+	if settings.StoppedAt != nil {
+		b.Stopped = mandate.FrenchDateTime(*settings.StoppedAt, paris())
+	}
+	return nil
 }
 
 // names resolves the pseudonymous ids of the journal to names, once each.

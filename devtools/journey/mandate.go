@@ -20,8 +20,10 @@ type Mandate struct {
 	// empty, the Nth identity the page lists (from 0).
 	Usager string
 	Nth    int
-	// Notify is the usager's wish to be told by email of each login.
+	// Notify is the usager's wish to be told by email of each login;
+	// Email, optional, the address they give for it.
 	Notify bool
+	Email  string
 }
 
 // CreateMandate runs the creation journey (web/mandate_new.go) in b,
@@ -73,6 +75,9 @@ func (b *Browser) CreateMandate(ctx context.Context, a Aidant, m Mandate) (manda
 		"consent": {"1"}, "code": {code}}
 	if m.Notify {
 		form.Set("notify", "1")
+	}
+	if m.Email != "" {
+		form.Set("notify_email", m.Email)
 	}
 	if p, err = b.Post(ctx, action.String(), form); err != nil {
 		return "", &Error{Step: "mandate signature", Err: err}

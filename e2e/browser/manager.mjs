@@ -29,7 +29,7 @@ await run('manager', async (page) => {
   await page.getByLabel('Nom', { exact: true }).fill('Nouvelle');
   await page.getByLabel('Adresse électronique', { exact: true }).fill(email);
   await page.getByRole('button', { name: "Créer l'invitation" }).click();
-  await expectText(page, "n'envoie pas encore de courriel");
+  await expectText(page, 'Le lien est envoyé par courriel à');
   const link = (await page.locator('#invitation-link').textContent()).trim();
   expect(link.includes('/invitation/'), `no link shown: ${link}`);
 

@@ -35,6 +35,8 @@ type Server struct {
 	pool     *x509.CertPool
 	cert     tls.Certificate
 	refuse   *smtp.SMTPError
+	// unknown are recipients answered 550 at RCPT (RefuseRecipient).
+	unknown map[string]bool
 }
 
 // Received is one accepted message: its envelope, raw data and the user
@@ -108,6 +110,17 @@ func (m *Server) Refuse(err *smtp.SMTPError) {
 	m.refuse = err
 }
 
+// RefuseRecipient makes RCPT TO:<address> answer 550 5.1.1, as a server
+// does for a mailbox that does not exist.
+func (m *Server) RefuseRecipient(address string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.unknown == nil {
+		m.unknown = map[string]bool{}
+	}
+	m.unknown[address] = true
+}
+
 // Messages returns the messages accepted so far.
 func (m *Server) Messages() []Received {
 	m.mu.Lock()
@@ -148,6 +161,12 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.server.mu.Lock()
+	unknown := s.server.unknown[to]
+	s.server.mu.Unlock()
+	if unknown {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+	}
 	s.msg.To = append(s.msg.To, to)
 	return nil
 }
