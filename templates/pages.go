@@ -113,6 +113,8 @@ type UsagerMandateRow struct {
 	Organisation string
 	Permissions  []PermissionRow
 	Revocable    bool
+	// Controller is the organisation's contact and its DPO's.
+	Controller OrganisationContact
 }
 
 // ActRow is an act of the journal, as the usager sees it.

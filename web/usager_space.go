@@ -68,6 +68,7 @@ func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	for _, m := range ms {
 		row := templates.UsagerMandateRow{MandateRow: s.mandateRow(m, now), Organisation: names.organisation(r.Context(), m.OrganisationID)}
+		row.Controller = names.controller(r.Context(), m.OrganisationID)
 		for _, p := range m.Permissions {
 			proc, _ := procedure.ByID(p.Procedure)
 			st := p.Status(now)
@@ -113,8 +114,9 @@ func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
 
 // names resolves the pseudonymous ids of the journal to names, once each.
 type names struct {
-	s     *Server
-	cache map[string]string
+	s           *Server
+	cache       map[string]string
+	controllers map[string]templates.OrganisationContact
 }
 
 func newNames(s *Server) *names { return &names{s: s, cache: map[string]string{}} }
