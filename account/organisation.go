@@ -22,7 +22,10 @@ type Organisation struct {
 	// Procedures are the ids of the procedures its aidants may take
 	// mandates for, in catalogue order.
 	Procedures []string
-	CreatedAt  time.Time
+	// Contact is how to reach it and its DPO; empty until a manager
+	// gives it (UpdateOrganisationContact).
+	Contact   Contact
+	CreatedAt time.Time
 }
 
 type organisationRow struct {
@@ -30,9 +33,18 @@ type organisationRow struct {
 	SIRET     string `gorm:"column:siret"`
 	Name      string
 	CreatedAt time.Time
+	// The contact (migration 0016).
+	Address      string
+	ContactEmail string
+	DPOName      string `gorm:"column:dpo_name"`
+	DPOEmail     string `gorm:"column:dpo_email"`
 }
 
 func (organisationRow) TableName() string { return "organisations" }
+
+func (r organisationRow) contact() Contact {
+	return Contact{Address: r.Address, Email: r.ContactEmail, DPOName: r.DPOName, DPOEmail: r.DPOEmail}
+}
 
 type organisationProcedureRow struct {
 	OrganisationID string
@@ -166,5 +178,5 @@ func (d *Directory) organisationFromRow(ctx context.Context, r organisationRow) 
 	if len(ids) == 0 {
 		procs = nil
 	}
-	return Organisation{ID: r.ID, SIRET: strings.TrimSpace(r.SIRET), Name: r.Name, Procedures: procs, CreatedAt: r.CreatedAt}, nil
+	return Organisation{ID: r.ID, SIRET: strings.TrimSpace(r.SIRET), Name: r.Name, Procedures: procs, Contact: r.contact(), CreatedAt: r.CreatedAt}, nil
 }

@@ -47,6 +47,7 @@ var actionLabels = []struct {
 	{audit.ActionInvitationAccepted, "Invitation acceptée"},
 	{audit.ActionOrganisationUpdated, "Organisation modifiée"},
 	{audit.ActionOrganisationCreated, "Organisation créée"},
+	{audit.ActionOrganisationContactUpdated, "Coordonnées de l'organisation modifiées"},
 	{audit.ActionCrossOrganisationRefused, "Accès à une autre organisation refusé"},
 	{audit.ActionJournalExported, "Journal exporté"},
 	{audit.ActionAlertRaised, "Alerte relevée"},

@@ -117,6 +117,8 @@ type UsagerMandateRow struct {
 	Revocable    bool
 	// Suspended: the usager suspended it ("Ce n'était pas moi").
 	Suspended bool
+	// Controller is the organisation's contact and its DPO's.
+	Controller OrganisationContact
 }
 
 // ActRow is an act of the journal, as the usager sees it.

@@ -16,6 +16,8 @@ type Operator struct {
 type LegalNoticePage struct {
 	Layout
 	Operator Operator
+	// Organisations are every organisation that collects mandates, by name.
+	Organisations []OrganisationContact
 }
 
 func (*LegalNoticePage) Template() string { return "legal_notice.html" }

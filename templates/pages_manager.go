@@ -148,6 +148,8 @@ type ManagerSettingsPage struct {
 	Notice string
 	// Thresholds are the alerts' form, with its own refusal and notice.
 	Thresholds AlertThresholdsForm
+	// Contact is the contact details' form, with its own refusal and notice.
+	Contact OrganisationContactForm
 }
 
 func (*ManagerSettingsPage) Template() string { return "manager_settings.html" }

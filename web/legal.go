@@ -14,8 +14,16 @@ import (
 // personal-data page states are the server's own settings.
 
 func (s *Server) handleLegalNotice(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, &templates.LegalNoticePage{
-		Layout: templates.Layout{Title: "Mentions légales"}, Operator: s.settings.Operator})
+	orgs, err := s.directory.OrganisationContacts(r.Context())
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	page := &templates.LegalNoticePage{Layout: templates.Layout{Title: "Mentions légales"}, Operator: s.settings.Operator}
+	for _, o := range orgs {
+		page.Organisations = append(page.Organisations, contactView(o.Name, o.SIRET, o.Contact))
+	}
+	s.render(w, r, http.StatusOK, page)
 }
 
 func (s *Server) handlePersonalData(w http.ResponseWriter, r *http.Request) {

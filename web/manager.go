@@ -50,6 +50,7 @@ func (s *Server) managerRoutes() []route {
 		{"GET " + PathManagerActReceipt("{id}"), s.handleManagerActReceipt},
 		{"POST " + PathManagerAlertAcknowledge("{id}"), s.handleManagerAlertAcknowledge},
 		{"POST " + PathManagerAlertThresholds, s.handleManagerAlertThresholds},
+		{"POST " + PathManagerOrganisationContact, s.handleManagerOrganisationContact},
 	}
 }
 

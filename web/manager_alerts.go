@@ -50,7 +50,7 @@ func (s *Server) handleManagerAlertThresholds(w http.ResponseWriter, r *http.Req
 		o := mc.Current.Organisation
 		typed := thresholdsForm(form)
 		typed.Error = problem.MessageOf(err)
-		s.renderSettings(w, r, mc, http.StatusBadRequest, o.Name, o.Procedures, "", "", &typed)
+		s.renderSettings(w, r, mc, http.StatusBadRequest, o.Name, o.Procedures, "", "", &typed, nil)
 		return
 	}
 	if err != nil {

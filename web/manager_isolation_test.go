@@ -65,6 +65,7 @@ func (e *env) orgState(orgID string) string {
 	var out []string
 	for _, q := range []string{
 		"SELECT name FROM organisations WHERE id = ?",
+		"SELECT address || ':' || contact_email || ':' || dpo_name || ':' || dpo_email FROM organisations WHERE id = ?",
 		"SELECT procedure FROM organisation_procedures WHERE organisation_id = ? ORDER BY procedure",
 		"SELECT account_id || ':' || role FROM memberships WHERE organisation_id = ? ORDER BY account_id, role",
 		`SELECT a.id || ':' || CASE WHEN a.active THEN 'on' ELSE 'off' END || ':' || COALESCE(CAST(a.habilitated_until AS TEXT), '-') || ':' ||
@@ -148,7 +149,8 @@ func TestManagerRoutesAreIsolated(t *testing.T) {
 				} else {
 					resp, _ = e.post(who.c, path, url.Values{"csrf_token": {tok}, "trained_on": {"2026-01-05"}, "months": {"12"},
 						"role": {"manager"}, "on": {"1"}, "serial": {"C-1"}, "code": {"123456"}, "email": {f.aidantA.Account.Email},
-						"given_name": {"Pirate"}, "family_name": {"Pirate"}, "name": {"Piratée"}, "procedure": {"papiers"}})
+						"given_name": {"Pirate"}, "family_name": {"Pirate"}, "name": {"Piratée"}, "procedure": {"papiers"},
+						"adresse": {"1 rue Pirate, 75000 Paris"}, "courriel": {"pirate@example.fr"}, "dpo_courriel": {"pirate@example.fr"}})
 				}
 				if want := who.want(hasID); want != 0 && resp.StatusCode != want {
 					t.Errorf("%s: %s %s = %d, want %d", who.name, method, path, resp.StatusCode, want)

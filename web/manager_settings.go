@@ -29,13 +29,14 @@ func (s *Server) handleManagerSettings(w http.ResponseWriter, r *http.Request) {
 	if form.Get("fait") == "1" {
 		notice = "Les réglages de l'organisation sont enregistrés."
 	}
-	s.renderSettings(w, r, mc, http.StatusOK, o.Name, o.Procedures, "", notice, nil)
+	s.renderSettings(w, r, mc, http.StatusOK, o.Name, o.Procedures, "", notice, nil, nil)
 }
 
 // renderSettings shows the settings page; thresholds is the alerts' form
-// as typed, or nil for the stored thresholds.
+// as typed, or nil for the stored thresholds; contact likewise for the
+// contact details.
 func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, mc managerCaller, status int, name string, checked []string,
-	message, notice string, thresholds *templates.AlertThresholdsForm) {
+	message, notice string, thresholds *templates.AlertThresholdsForm, contact *templates.OrganisationContactForm) {
 	active, err := s.mandates.ActivePermissionsByProcedure(r.Context(), mc.m.OrganisationID, s.now())
 	if err != nil {
 		s.serveError(w, r, err)
@@ -63,9 +64,18 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, mc manag
 		}
 		thresholds = &form
 	}
+	if contact == nil {
+		stored, err := s.storedContactForm(r, mc.m.OrganisationID)
+		if err != nil {
+			s.serveError(w, r, err)
+			return
+		}
+		contact = &stored
+	}
 	page := &templates.ManagerSettingsPage{
 		Layout: templates.Layout{Title: "Organisation"}, Nav: s.nav(mc, "organisation"),
 		Name: name, SIRET: mc.Current.Organisation.SIRET, Error: message, Notice: notice, Thresholds: *thresholds,
+		Contact: *contact,
 	}
 	allowed := mc.Current.Organisation.Procedures
 	for _, p := range procedure.All() {
@@ -92,7 +102,7 @@ func (s *Server) handleManagerSettingsSave(w http.ResponseWriter, r *http.Reques
 	}
 	_, err = s.directory.UpdateOrganisation(r.Context(), mc.m, account.OrganisationSettings{Name: form.Get("name"), Procedures: form["procedure"]})
 	if problem.CodeOf(err) == problem.Invalid {
-		s.renderSettings(w, r, mc, http.StatusBadRequest, form.Get("name"), form["procedure"], problem.MessageOf(err), "", nil)
+		s.renderSettings(w, r, mc, http.StatusBadRequest, form.Get("name"), form["procedure"], problem.MessageOf(err), "", nil, nil)
 		return
 	}
 	if err != nil {

@@ -127,6 +127,10 @@ func PathManagerActReceipt(id string) string { return PathManagerAct(id) + "/rec
 // the acknowledgement of one alert.
 const PathManagerAlertThresholds = PathManagerSettings + "/alertes"
 
+// PathManagerOrganisationContact is the form of the organisation's contact
+// details and its DPO's, on the settings page.
+const PathManagerOrganisationContact = PathManagerSettings + "/coordonnees"
+
 func PathManagerAlertAcknowledge(id string) string {
 	return PathManager + "/alertes/" + id + "/prise-en-compte"
 }

@@ -74,6 +74,7 @@ func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
 	for _, m := range ms {
 		row := templates.UsagerMandateRow{MandateRow: s.mandateRow(m, now), Organisation: names.organisation(r.Context(), m.OrganisationID),
 			Suspended: m.Suspended()}
+		row.Controller = names.controller(r.Context(), m.OrganisationID)
 		page.Messages.Wanted = page.Messages.Wanted || m.NotifyUsager
 		for _, p := range m.Permissions {
 			proc, _ := procedure.ByID(p.Procedure)
@@ -141,8 +142,9 @@ func (s *Server) usagerMessages(r *http.Request, u usager.Usager, b *templates.U
 
 // names resolves the pseudonymous ids of the journal to names, once each.
 type names struct {
-	s     *Server
-	cache map[string]string
+	s           *Server
+	cache       map[string]string
+	controllers map[string]templates.OrganisationContact
 }
 
 func newNames(s *Server) *names { return &names{s: s, cache: map[string]string{}} }

@@ -69,4 +69,23 @@ await run('manager', async (page) => {
   await person.waitForURL(`${base}/aidant`);
   await expectText(person, 'Nouveau mandat');
   await closePage(person);
+
+  // The organisation's contact details and its DPO's, which the mandate
+  // text says the legal notice gives: a malformed email is refused, then
+  // the details are stored and listed there.
+  await page.goto(`${base}/responsable/organisation`);
+  await page.getByLabel('Adresse postale').fill('12 rue de la Paix, 75002 Paris');
+  await page.getByLabel('Adresse électronique de contact').fill('contact@');
+  await page.getByLabel('Adresse électronique du délégué').fill('dpo@structure.fr');
+  await page.getByRole('button', { name: 'Enregistrer les coordonnées' }).click();
+  await expectText(page, "L'adresse électronique de contact n'est pas valide");
+  await page.getByLabel('Adresse électronique de contact').fill('contact@structure.fr');
+  await page.getByLabel('Nom du délégué').fill('Camille Dupont');
+  await page.getByRole('button', { name: 'Enregistrer les coordonnées' }).click();
+  await expectText(page, 'Les coordonnées de l\'organisation et de son délégué à la protection des données sont enregistrées');
+  await page.goto(`${base}/mentions-legales`);
+  const row = page.locator('#organisations-responsables tbody tr', { hasText: 'contact@structure.fr' });
+  await row.getByRole('link', { name: 'dpo@structure.fr' }).waitFor();
+  expect((await row.textContent()).includes('Camille Dupont'), 'the DPO is not named on the legal notice');
+  await expectOnPhone(page, { 'the DPO of an organisation': row.locator('td[data-label="Délégué à la protection des données"]') });
 });
