@@ -92,8 +92,8 @@ type UsagerMandates struct {
 
 // Listing selects the usagers an aidant looks for.
 type Listing struct {
-	// Search matches the beginning of a word of a name, any case or accent
-	// (usager.Registry.Names).
+	// Search matches any part of a name, any case or accent
+	// (usager.SearchPattern).
 	Search string
 	// Status keeps usagers with at least one mandate in that status; empty
 	// keeps all.
@@ -108,14 +108,12 @@ func (r *Registry) UsagersOf(ctx context.Context, organisationID string, l Listi
 	if limit <= 0 || limit > 200 {
 		limit = 200
 	}
-	// The organisation's usagers from this package's table, their names
-	// (and the search) from the usager registry.
-	var all []string
-	if err := r.db.Conn(ctx).Model(&mandateRow{}).Distinct("usager_id").Where("organisation_id = ?", organisationID).
-		Pluck("usager_id", &all).Error; err != nil {
-		return nil, fmt.Errorf("mandate: list usagers: %w", err)
-	}
-	usagers, err := r.usagers.Names(ctx, all, l.Search)
+	// The organisation's usagers, searched in SQL: this package's table
+	// gives their ids as a subquery, so that PostgreSQL reads the
+	// organisation's rows only, never all the table's matches nor a list of
+	// ids sent by us.
+	among := r.db.Conn(ctx).Model(&mandateRow{}).Select("usager_id").Where("organisation_id = ?", organisationID)
+	usagers, err := r.usagers.NamesAmong(ctx, among, l.Search)
 	if err != nil {
 		return nil, err
 	}

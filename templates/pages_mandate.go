@@ -23,6 +23,8 @@ type MandateNewPage struct {
 	Procedures   []ProcedureChoice
 	Durations    []DurationChoice
 	Error        string
+	// Notice tops the form shown again after the session ended.
+	Notice string
 }
 
 func (*MandateNewPage) Template() string { return "mandate_new.html" }

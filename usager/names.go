@@ -5,9 +5,12 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
-	"procura/db"
 	"slices"
 	"strings"
+
+	"gorm.io/gorm"
+
+	"procura/db"
 )
 
 // Named is how a list shows a usager: the pseudonym, names and birthdate.
@@ -35,8 +38,8 @@ func (reg *Registry) Names(ctx context.Context, ids []string, search string) ([]
 		} else {
 			q = q.Where("id IN ?", chunk)
 		}
-		if key := SearchKey(search); key != "" {
-			q = q.Where(`search_key LIKE ? ESCAPE '\'`, "%"+escapeLike(key)+"%")
+		if pattern, ok := SearchPattern(search); ok {
+			q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
 		}
 		var some []Named
 		if err := q.Scan(&some).Error; err != nil {
@@ -44,6 +47,13 @@ func (reg *Registry) Names(ctx context.Context, ids []string, search string) ([]
 		}
 		named = append(named, some...)
 	}
+	SortNamed(named)
+	return named, nil
+}
+
+// SortNamed sorts usagers as lists show them: by family then given name
+// (folded, SearchKey), then id.
+func SortNamed(named []Named) {
 	// Folded once per usager, not per comparison.
 	type keyed struct {
 		family, given string
@@ -59,6 +69,36 @@ func (reg *Registry) Names(ctx context.Context, ids []string, search string) ([]
 	for i, k := range sorted {
 		named[i] = k.n
 	}
+}
+
+// SearchPattern is the LIKE pattern (escape character \) that finds search
+// anywhere in a search_key column, of the usagers table or of the
+// usager_names view; false when search folds to nothing (everyone
+// matches). On PostgreSQL the trigram index of usagers serves it.
+func SearchPattern(search string) (string, bool) {
+	key := SearchKey(search)
+	if key == "" {
+		return "", false
+	}
+	return "%" + escapeLike(key) + "%", true
+}
+
+// NamesAmong is Names for the usagers whose ids the subquery among selects
+// (one column; another package's query over its own table, such as the
+// usager ids of an organisation's mandates). PostgreSQL runs the whole as
+// one semi-join: only those usagers' rows are read, then filtered by the
+// search, so the cost follows the number of usagers among, not the size of
+// the table.
+func (reg *Registry) NamesAmong(ctx context.Context, among *gorm.DB, search string) ([]Named, error) {
+	q := reg.db.Conn(ctx).Model(&row{}).Select("id, given_name, family_name, birthdate").Where("id IN (?)", among)
+	if pattern, ok := SearchPattern(search); ok {
+		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
+	}
+	var named []Named
+	if err := q.Scan(&named).Error; err != nil {
+		return nil, fmt.Errorf("usager: names: %w", err)
+	}
+	SortNamed(named)
 	return named, nil
 }
 

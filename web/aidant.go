@@ -25,7 +25,7 @@ type caller struct {
 func (s *Server) loadCaller(w http.ResponseWriter, r *http.Request) (caller, bool) {
 	accountID, err := s.sessions.AccountID(r)
 	if errors.Is(err, ErrNotSignedIn) {
-		http.Redirect(w, r, PathSignIn, http.StatusSeeOther)
+		s.redirectToSignIn(w, r)
 		return caller{}, false
 	}
 	if err != nil {

@@ -17,9 +17,15 @@ func (s *Server) handleManagerNewMember(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, &templates.ManagerNewMemberPage{
+	page := &templates.ManagerNewMemberPage{
 		Layout: templates.Layout{Title: "Inviter ou ajouter"}, Nav: s.nav(mc, "nouveau"), RoleAidant: true,
-	})
+	}
+	// The invitation form posted after the session ended (form_saved.go).
+	if form, ok := s.savedFormFor(w, r, mc.Account.ID, PathManagerInvitations); ok {
+		page.GivenName, page.FamilyName, page.Email = form.Get("given_name"), form.Get("family_name"), form.Get("email")
+		page.RoleAidant, page.RoleManager = slices.Contains(form["role"], "aidant"), slices.Contains(form["role"], "manager")
+	}
+	s.render(w, r, http.StatusOK, page)
 }
 
 func formRoles(form url.Values) []account.Role {

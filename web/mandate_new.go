@@ -62,11 +62,22 @@ func (s *Server) handleMandateNewPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.renderMandateNew(w, r, c, http.StatusOK, nil, 0, "")
+	// The form posted after the session ended (form_saved.go).
+	if form, ok := s.savedFormFor(w, r, c.Account.ID, PathMandateNew); ok {
+		days, _ := strconv.Atoi(form.Get("duration"))
+		s.renderMandateNew(w, r, c, http.StatusOK, form["procedures"], days, "", noticeFormRestored)
+		return
+	}
+	s.renderMandateNew(w, r, c, http.StatusOK, nil, 0, "", "")
 }
 
-func (s *Server) renderMandateNew(w http.ResponseWriter, r *http.Request, c caller, status int, checked []string, days int, message string) {
-	page := &templates.MandateNewPage{Layout: templates.Layout{Title: "Nouveau mandat"}, Organisation: c.Current.Organisation.Name, Error: message}
+// noticeFormRestored tops a form shown again with what was typed before
+// the session ended.
+const noticeFormRestored = "Voici ce que vous aviez choisi avant la fin de votre session. Rien n'a encore été enregistré : vérifiez, puis envoyez le formulaire."
+
+func (s *Server) renderMandateNew(w http.ResponseWriter, r *http.Request, c caller, status int, checked []string, days int, message, notice string) {
+	page := &templates.MandateNewPage{Layout: templates.Layout{Title: "Nouveau mandat"}, Organisation: c.Current.Organisation.Name,
+		Error: message, Notice: notice}
 	for _, id := range c.Current.Organisation.Procedures {
 		if p, ok := procedure.ByID(id); ok {
 			page.Procedures = append(page.Procedures, templates.ProcedureChoice{
@@ -112,7 +123,7 @@ func (s *Server) handleMandateNew(w http.ResponseWriter, r *http.Request) {
 		problemMsg = account.ErrNotHabilitated
 	}
 	if problemMsg != nil {
-		s.renderMandateNew(w, r, c, http.StatusBadRequest, procs, days, problem.MessageOf(problemMsg))
+		s.renderMandateNew(w, r, c, http.StatusBadRequest, procs, days, problem.MessageOf(problemMsg), "")
 		return
 	}
 	draft := mandateDraft{OrganisationID: c.Current.Organisation.ID, Procedures: procs, DurationDays: days, StartedAt: s.now()}

@@ -67,7 +67,11 @@ func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
 	names := newNames(s)
 	now := s.now()
 	for _, m := range ms {
-		row := templates.UsagerMandateRow{MandateRow: s.mandateRow(m, now), Organisation: names.organisation(r.Context(), m.OrganisationID)}
+		row := templates.UsagerMandateRow{MandateRow: s.mandateRow(m, now), Organisation: names.organisation(r.Context(), m.OrganisationID),
+			AttestationURL: PathUsagerMandateAttestation(m.ID)}
+		if hasRevocation(m) {
+			row.RevocationURL = PathUsagerRevocationAttestation(m.ID)
+		}
 		for _, p := range m.Permissions {
 			proc, _ := procedure.ByID(p.Procedure)
 			st := p.Status(now)
