@@ -80,7 +80,7 @@ func (s *Server) handleAidantHome(w http.ResponseWriter, r *http.Request) {
 		IsAidant:     c.Current.Has(account.RoleAidant),
 	}
 	if c.Account.HabilitatedUntil != nil {
-		page.HabilitatedUntil = c.Account.HabilitatedUntil.In(paris()).Format("02/01/2006")
+		page.HabilitatedUntil = frenchDay(*c.Account.HabilitatedUntil)
 	}
 	for _, role := range c.Current.Roles {
 		page.Roles = append(page.Roles, roleLabels[role])

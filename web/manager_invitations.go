@@ -93,7 +93,7 @@ func (s *Server) renderInvitationLink(w http.ResponseWriter, r *http.Request, mc
 	s.render(w, r, http.StatusOK, &templates.ManagerInvitationLinkPage{
 		Layout: templates.Layout{Title: "Lien d'invitation"}, Nav: s.nav(mc, "aidants"),
 		Name: issued.Account.Name(), Email: issued.Account.Email, Link: s.settings.BaseURL + PathInvitation(issued.Token),
-		ExpiresAt: issued.ExpiresAt.In(paris()).Format("02/01/2006 à 15:04"),
+		ExpiresAt: frenchMoment(issued.ExpiresAt),
 	})
 }
 

@@ -70,7 +70,7 @@ func (s *Server) mandateRow(m mandate.Mandate, now time.Time) templates.MandateR
 		}
 	}
 	st := m.Status(now)
-	return templates.MandateRow{ID: m.ID, SignedAt: mandate.FrenchDate(m.SignedAt, paris()), ExpiresAt: mandate.FrenchDate(m.ExpiresAt, paris()),
+	return templates.MandateRow{ID: m.ID, SignedAt: frenchDay(m.SignedAt), ExpiresAt: frenchDay(m.ExpiresAt),
 		Status: string(st), StatusLabel: st.Label(), Procedures: strings.Join(labels, ", ")}
 }
 
@@ -295,5 +295,5 @@ func frenchTimestamp(s string) string {
 	if err != nil {
 		return s
 	}
-	return mandate.FrenchDateTime(t, paris())
+	return frenchMoment(t)
 }

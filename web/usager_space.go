@@ -91,7 +91,7 @@ func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
 		if !shown {
 			continue
 		}
-		act := templates.ActRow{ReceiptURL: fmt.Sprintf("/usager/actes/%d/recu", e.ID), When: mandate.FrenchDateTime(e.Time, paris()), What: what,
+		act := templates.ActRow{ReceiptURL: fmt.Sprintf("/usager/actes/%d/recu", e.ID), When: frenchMoment(e.Time), What: what,
 			Organisation: names.organisation(r.Context(), e.OrganisationID)}
 		if p, ok := procedure.ByID(e.Procedure); ok {
 			act.Procedure = p.Label
