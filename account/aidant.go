@@ -19,7 +19,7 @@ var (
 // holding a TOTP. It is one indexed query, cheap enough for token time.
 func (d *Directory) CheckAidant(ctx context.Context, accountID, organisationID string, now time.Time) error {
 	var f AidantFacts
-	err := d.db.Conn(ctx).Raw("SELECT "+aidantFactsColumns+" FROM accounts a WHERE a.id = ?", organisationID, accountID).Scan(&f).Error
+	err := d.db.Conn(ctx).Raw("SELECT "+aidantFactsColumns+" FROM accounts a WHERE a.id = ?", organisationID, accountID).Find(&f).Error
 	if err != nil {
 		return fmt.Errorf("account: check aidant: %w", err)
 	}

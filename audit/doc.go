@@ -30,10 +30,13 @@
 //
 // On PostgreSQL every entry carries the id of the transaction that wrote it
 // (column xid, DEFAULT pg_current_xact_id(): no extra statement on the
-// act's path; a BRIN index, nearly free to maintain, finds the new ones). A batch takes the snapshot's xmin, the oldest transaction
-// still running anywhere in the cluster: every transaction below it has
+// act's path; a BRIN index, nearly free to maintain, finds the new ones). A batch takes a snapshot and, among the
+// transactions it saw running, the oldest that still runs in this database
+// (pg_locks and pg_stat_activity; the snapshot's xmax when there is none):
+// every transaction below that horizon that could write this journal has
 // ended, so the entries it wrote are visible now or never will be (rolled
-// back). The sequencer integrates, in (xid, id) order, the entries after
+// back). Transactions of other databases of the cluster cannot write this
+// journal and hold nothing back. The sequencer integrates, in (xid, id) order, the entries after
 // its last position (stored with each checkpoint) and below that horizon. An
 // entry of a transaction still running has xid >= xmin and waits for a later
 // batch; an entry integrated has a position at or below the stored one and
@@ -41,11 +44,10 @@
 // without a grace period to guess. The tree's order is thus (xid, id), close
 // to the order acts began, not exactly the order of ids; a receipt names
 // both the entry id and its leaf index. The price: a transaction that has
-// written (it holds a transaction id) and stays open anywhere in the
-// cluster holds integration back until it ends (entries are safe
-// meanwhile, only their checkpoint waits), so keep such transactions short
-// and give Procura a cluster of its own; read-only transactions (reports,
-// pg_dump) hold nothing back. `procura audit verify` counts the entries
+// written (it holds a transaction id) and stays open in Procura's database
+// holds integration back until it ends (entries are safe meanwhile, only
+// their checkpoint waits), so keep such transactions short; read-only
+// transactions (reports, pg_dump) hold nothing back. `procura audit verify` counts the entries
 // still waiting.
 //
 // On SQLite one transaction writes at a time, so ids are given in commit

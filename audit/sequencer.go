@@ -3,9 +3,12 @@ package audit
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -213,11 +216,9 @@ func (s *Sequencer) pending(ctx context.Context, latest StoredCheckpoint) ([]pen
 		}
 		return rows, nil
 	}
-	// Every transaction whose id is below the snapshot's xmin has ended:
-	// its entries are visible now or never will be.
-	var horizon int64
-	if err := conn.Raw("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").Scan(&horizon).Error; err != nil {
-		return nil, fmt.Errorf("audit: snapshot horizon: %w", err)
+	horizon, err := s.horizon(ctx)
+	if err != nil {
+		return nil, err
 	}
 	// The entries after (lastXID, lastEntryID) in (xid, id) order, below
 	// the horizon. First the rest of the last transaction integrated (the
@@ -226,7 +227,7 @@ func (s *Sequencer) pending(ctx context.Context, latest StoredCheckpoint) ([]pen
 	// only the blocks of one window, and a backlog (after a long
 	// transaction, or a migration) costs each batch a window, not the
 	// whole backlog.
-	err := conn.Raw("SELECT "+pendingColumns+", xid FROM audit_entries WHERE xid = ? AND id > ? ORDER BY id LIMIT ?",
+	err = conn.Raw("SELECT "+pendingColumns+", xid FROM audit_entries WHERE xid = ? AND id > ? ORDER BY id LIMIT ?",
 		latest.lastXID, latest.lastEntryID, s.batch).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("audit: read entries to integrate: %w", err)
@@ -243,6 +244,64 @@ func (s *Sequencer) pending(ctx context.Context, latest StoredCheckpoint) ([]pen
 		lo = hi - 1 // the next window starts at hi
 	}
 	return rows, nil
+}
+
+// horizon returns a transaction id below which every transaction that
+// could write this database's journal has ended (doc.go): the xmax of a
+// snapshot, or the oldest transaction that snapshot saw running and that
+// still runs in this database. Transactions of other databases of the
+// cluster cannot write this journal, so they hold nothing back. Two
+// statements, in this order: a transaction seen running by the snapshot
+// and found ended by the second statement ended before the entries are
+// read, so its entries are visible to that read; one that began after the
+// snapshot has an id at or above its xmax.
+func (s *Sequencer) horizon(ctx context.Context) (int64, error) {
+	conn := s.journal.db.Conn(ctx)
+	var snapshot string
+	if err := conn.Raw("SELECT pg_current_snapshot()::text").Row().Scan(&snapshot); err != nil {
+		return 0, fmt.Errorf("audit: snapshot horizon: %w", err)
+	}
+	xmax, running, err := parseSnapshot(snapshot)
+	if err != nil || len(running) == 0 {
+		return xmax, err
+	}
+	// A lock whose holder's database is unknown (a prepared transaction, a
+	// backend gone from pg_stat_activity) counts as this database's.
+	var oldest sql.NullInt64
+	err = conn.Raw(`SELECT min(x::text::bigint) FROM unnest(?::xid8[]) x
+		WHERE EXISTS (SELECT 1 FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE l.locktype = 'transactionid' AND l.transactionid = xid(x)
+				AND (a.datid IS NULL OR a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())))`,
+		"{"+strings.Join(running, ",")+"}").Row().Scan(&oldest)
+	if err != nil {
+		return 0, fmt.Errorf("audit: running transactions: %w", err)
+	}
+	if oldest.Valid && oldest.Int64 < xmax {
+		return oldest.Int64, nil
+	}
+	return xmax, nil
+}
+
+// parseSnapshot reads pg_current_snapshot()'s text form, xmin:xmax:xip,…,
+// into its xmax and the ids it saw running.
+func parseSnapshot(text string) (xmax int64, running []string, err error) {
+	parts := strings.Split(text, ":")
+	if len(parts) != 3 {
+		return 0, nil, fmt.Errorf("audit: snapshot %q", text)
+	}
+	if xmax, err = strconv.ParseInt(parts[1], 10, 64); err != nil {
+		return 0, nil, fmt.Errorf("audit: snapshot %q: %w", text, err)
+	}
+	if parts[2] == "" {
+		return xmax, nil, nil
+	}
+	running = strings.Split(parts[2], ",")
+	for _, x := range running {
+		if _, err := strconv.ParseInt(x, 10, 64); err != nil {
+			return 0, nil, fmt.Errorf("audit: snapshot %q: %w", text, err)
+		}
+	}
+	return xmax, running, nil
 }
 
 // xidWindow is the first window of transaction ids a batch looks in.

@@ -21,8 +21,8 @@ const testOrigin = "procura.test/journal"
 
 // integrationWait bounds how long a test waits for entries to be
 // integrated. On PostgreSQL the sequencer waits for every transaction that
-// has written and is still open in the whole cluster, and other packages'
-// tests share the cluster: usually milliseconds, but give them time.
+// has written and is still open in its database: usually milliseconds, but
+// give them time.
 const integrationWait = 90 * time.Second
 
 // logKey is a checkpoint signing key of the test's own.
@@ -72,9 +72,8 @@ func recordN(t testing.TB, d *db.DB, j *audit.Journal, n int, actor string) {
 
 // integrate integrates until every entry of d is in the tree and returns
 // how many it integrated. On PostgreSQL a batch takes only the entries of
-// transactions older than every transaction still running in the cluster,
-// and other packages' tests run on the same cluster: it may take a few
-// rounds.
+// transactions older than every writing transaction still running in the
+// database: it may take a few rounds.
 func integrate(t testing.TB, s *audit.Sequencer, d *db.DB) int {
 	t.Helper()
 	total := 0
@@ -165,7 +164,7 @@ func TestIntegrateSignsACheckpointAndProvesEveryEntry(t *testing.T) {
 		}
 		rep := mustVerify(t, j, k)
 		// At least one checkpoint per integration; more when a batch was cut
-		// short by a transaction still open elsewhere in the cluster.
+		// short by a transaction still open.
 		if rep.TreeSize != 17 || rep.Checkpoints < 2 || rep.Pending != 0 {
 			t.Errorf("report = %+v", rep)
 		}
@@ -293,4 +292,51 @@ func TestConcurrentWritersAndSequencers(t *testing.T) {
 func signNote(text string, k logKey) (string, error) {
 	b, err := note.Sign(&note.Note{Text: text}, k.signer)
 	return string(b), err
+}
+
+// A transaction that has written and stays open in another database of the
+// same PostgreSQL cluster cannot write this journal: it must not hold
+// integration back. One open in this database must.
+func TestOnlyThisDatabaseHoldsIntegrationBack(t *testing.T) {
+	d, other := dbtest.FreshPostgres(t), dbtest.FreshPostgres(t)
+	ctx := context.Background()
+	j, s, _ := newSequencer(t, d)
+
+	hold := func(d *db.DB) (release func()) {
+		started, stop, done := make(chan error, 1), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- d.InTx(ctx, func(ctx context.Context) error {
+				// Writing gives the transaction an id.
+				started <- d.Conn(ctx).Exec("CREATE TEMP TABLE held (x int)").Error
+				<-stop
+				return nil
+			})
+		}()
+		if err := <-started; err != nil {
+			t.Fatal(err)
+		}
+		return func() {
+			close(stop)
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		}
+	}
+
+	releaseOther := hold(other)
+	defer releaseOther()
+	recordN(t, d, j, 3, "while another database writes")
+	if n, err := s.Integrate(ctx); err != nil || n != 3 {
+		t.Fatalf("Integrate with a transaction open in another database = %d, %v; want 3", n, err)
+	}
+
+	releaseHere := hold(d)
+	recordN(t, d, j, 2, "after a transaction of this database began")
+	if n, err := s.Integrate(ctx); err != nil || n != 0 {
+		t.Fatalf("Integrate with an older transaction open in this database = %d, %v; want 0", n, err)
+	}
+	releaseHere()
+	if n := integrate(t, s, d); n != 2 {
+		t.Errorf("after it ended: integrated %d, want 2", n)
+	}
 }

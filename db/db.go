@@ -223,6 +223,11 @@ func InTransaction(ctx context.Context) bool {
 
 // Conn returns the handle to query with: the context's transaction when there
 // is one, the pool otherwise.
+//
+// On hot paths, read rows with Find rather than Scan: GORM's Scan renders
+// the statement with its arguments inlined (for a trace recorder) at every
+// call, whatever the logger, which cost a tenth of the delegated login's
+// allocations (BENCHMARKS.md).
 func (d *DB) Conn(ctx context.Context) *gorm.DB {
 	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return tx.WithContext(ctx)

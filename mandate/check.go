@@ -80,7 +80,7 @@ func (r *Registry) Resolve(ctx context.Context, aidantID, organisationID, permis
 	}
 	res := r.db.Conn(ctx).Raw(`SELECT p.id, p.mandate_id, p.organisation_id, p.usager_id, p.procedure, p.expires_at, p.ended_at, f.siret, f.active, f.habilitated_until, f.has_totp, f.account_id IS NOT NULL AS is_aidant, m.notify_usager
 		FROM permissions p JOIN mandates m ON m.id = p.mandate_id LEFT JOIN aidant_facts f ON f.account_id = ? AND f.organisation_id = ?
-		WHERE p.id = ?`, aidantID, organisationID, permissionID).Scan(&row)
+		WHERE p.id = ?`, aidantID, organisationID, permissionID).Find(&row)
 	if res.Error != nil {
 		return Resolved{}, fmt.Errorf("mandate: check permission: %w", res.Error)
 	}
@@ -146,7 +146,7 @@ func (r *Registry) UsableBy(ctx context.Context, aidantID, organisationID string
 		FROM aidant_facts f
 		LEFT JOIN permissions p ON p.organisation_id = f.organisation_id AND p.ended_at IS NULL AND p.expires_at > ? AND p.procedure IN ?
 		WHERE f.account_id = ? AND f.organisation_id = ?
-		ORDER BY p.usager_id, p.procedure LIMIT ?`, now.UTC(), procedures, aidantID, organisationID, maxOffered).Scan(&rows).Error
+		ORDER BY p.usager_id, p.procedure LIMIT ?`, now.UTC(), procedures, aidantID, organisationID, maxOffered).Find(&rows).Error
 	if err != nil {
 		return AidantSituation{}, fmt.Errorf("mandate: usable permissions: %w", err)
 	}

@@ -42,7 +42,7 @@ func (reg *Registry) Names(ctx context.Context, ids []string, search string) ([]
 			q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
 		}
 		var some []Named
-		if err := q.Scan(&some).Error; err != nil {
+		if err := q.Find(&some).Error; err != nil {
 			return nil, fmt.Errorf("usager: names: %w", err)
 		}
 		named = append(named, some...)
@@ -60,8 +60,9 @@ func SortNamed(named []Named) {
 		n             Named
 	}
 	sorted := make([]keyed, len(named))
+	fold := newFolder()
 	for i, n := range named {
-		sorted[i] = keyed{SearchKey(n.FamilyName), SearchKey(n.GivenName), n}
+		sorted[i] = keyed{fold.key(n.FamilyName), fold.key(n.GivenName), n}
 	}
 	slices.SortFunc(sorted, func(a, b keyed) int {
 		return cmp.Or(strings.Compare(a.family, b.family), strings.Compare(a.given, b.given), strings.Compare(a.n.ID, b.n.ID))
@@ -95,7 +96,7 @@ func (reg *Registry) NamesAmong(ctx context.Context, among *gorm.DB, search stri
 		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
 	}
 	var named []Named
-	if err := q.Scan(&named).Error; err != nil {
+	if err := q.Find(&named).Error; err != nil {
 		return nil, fmt.Errorf("usager: names: %w", err)
 	}
 	SortNamed(named)
@@ -106,10 +107,15 @@ func (reg *Registry) NamesAmong(ctx context.Context, among *gorm.DB, search stri
 // on parameters.
 const namesChunk = 5000
 
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // escapeLike escapes LIKE's wildcards in s (escape character \).
 func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	return likeEscaper.Replace(s)
 }
+
+// arrayQuoter escapes an element of a PostgreSQL array's text form.
+var arrayQuoter = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // textArray is a PostgreSQL text[] parameter: GORM would expand a slice
 // into a list of parameters.
@@ -125,7 +131,7 @@ func (a textArray) Value() (driver.Value, error) {
 			b.WriteByte(',')
 		}
 		b.WriteByte('"')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s))
+		b.WriteString(arrayQuoter.Replace(s))
 		b.WriteByte('"')
 	}
 	b.WriteByte('}')

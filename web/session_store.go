@@ -145,7 +145,7 @@ func (st *SessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	}
 	ctx := r.Context()
 	var row sessionRow
-	res := st.db.Conn(ctx).Raw("SELECT data, account_id, created_at, last_seen_at FROM web_sessions WHERE id_hash = ?", hash).Scan(&row)
+	res := st.db.Conn(ctx).Raw("SELECT data, account_id, created_at, last_seen_at FROM web_sessions WHERE id_hash = ?", hash).Find(&row)
 	if res.Error != nil {
 		return s, fmt.Errorf("web: load session: %w", res.Error)
 	}
