@@ -40,17 +40,22 @@ type TextBlock struct {
 // the mandate text, the consent and the aidant's TOTP.
 type MandateRecapPage struct {
 	Layout
-	UsagerName   string
+	UsagerName string
+	// UsageName is the usager's nom d'usage, if any.
+	UsageName    string
 	Birthdate    string
 	Organisation string
 	SIRET        string
 	AidantName   string
 	Procedures   []ProcedureView
 	Duration     string
-	ExpiresAt    string
-	TextVersion  string
-	Text         []TextBlock
-	Error        string
+	// ExpiresAt is when the mandate would end if signed now, in Paris
+	// time; EndNote explains a change of the clocks in between.
+	ExpiresAt   string
+	EndNote     string
+	TextVersion string
+	Text        []TextBlock
+	Error       string
 }
 
 func (*MandateRecapPage) Template() string { return "mandate_recap.html" }
@@ -103,9 +108,15 @@ type PermissionRow struct {
 // attestations.
 type MandatePage struct {
 	Layout
-	Mandate     MandateRow
-	UsagerName  string
-	Birthdate   string
+	Mandate    MandateRow
+	UsagerName string
+	// UsageName is the usager's nom d'usage, if any.
+	UsageName string
+	Birthdate string
+	// EndsAt is the end's date and time in Paris; EndNote explains a
+	// change of the clocks during the mandate.
+	EndsAt      string
+	EndNote     string
 	Permissions []PermissionRow
 	Revocable   bool
 	Renewable   bool

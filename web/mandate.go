@@ -127,7 +127,8 @@ func (s *Server) renderMandate(w http.ResponseWriter, r *http.Request, id string
 	m, u, now := mp.mandate, mp.usager, s.now()
 	page := &templates.MandatePage{
 		Layout:  templates.Layout{Title: "Mandat"},
-		Mandate: s.mandateRow(m, now), UsagerName: u.Name(), Birthdate: bornOn(u.Birthdate),
+		Mandate: s.mandateRow(m, now), UsagerName: u.Name(), UsageName: u.PreferredUsername, Birthdate: bornOn(u.Birthdate),
+		EndsAt: mandate.FrenchParisDateTime(m.ExpiresAt, paris()), EndNote: mandate.DaylightSavingNote(m.SignedAt, m.ExpiresAt, paris()),
 		Durations: durationChoices(m.DurationDays), VerifyURL: s.verificationURL(m.ID), Notice: notice, Error: message,
 	}
 	for _, p := range m.Permissions {

@@ -45,12 +45,23 @@ var blockKinds = map[mandate.TextBlockKind]string{
 
 var errNoDraft = problem.New(problem.Invalid, "Aucun mandat n'est en cours de création, ou il a expiré : recommencez depuis « Nouveau mandat ».")
 
+// errManagerNotAidant tells a manager without the aidant role what they
+// can do instead, rather than that nobody gave a mandate.
+var errManagerNotAidant = problem.New(problem.Forbidden,
+	"Vous êtes responsable de structure sans rôle d'aidant dans cette organisation : vous ne pouvez ni créer de mandat "+
+		"ni consulter les mandats des usagers. Depuis l'espace responsable, vous pouvez gérer l'équipe et les habilitations "+
+		"et consulter le journal des actes ; un responsable peut vous donner le rôle d'aidant.")
+
 // requireAidant loads the caller and checks they are an aidant of their
 // current organisation.
 func (s *Server) requireAidant(w http.ResponseWriter, r *http.Request) (caller, bool) {
 	c, ok := s.loadCaller(w, r)
 	if ok && !c.Current.Has(account.RoleAidant) {
-		s.serveError(w, r, account.ErrNotHabilitated)
+		err := account.ErrNotHabilitated
+		if c.Current.Has(account.RoleManager) {
+			err = errManagerNotAidant
+		}
+		s.serveError(w, r, err)
 		return caller{}, false
 	}
 	return c, ok
@@ -60,6 +71,11 @@ func (s *Server) requireAidant(w http.ResponseWriter, r *http.Request) (caller, 
 func (s *Server) handleMandateNewPage(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.requireAidant(w, r)
 	if !ok {
+		return
+	}
+	if !c.Account.Habilitated(s.now()) {
+		// Said before the form is filled, not after.
+		s.serveError(w, r, account.ErrNotHabilitated)
 		return
 	}
 	// The form posted after the session ended (form_saved.go).
@@ -225,10 +241,14 @@ func (s *Server) renderRecap(w http.ResponseWriter, r *http.Request, c caller, s
 	duration, _ := mandate.DurationByDays(d.DurationDays)
 	page := &templates.MandateRecapPage{
 		Layout:     templates.Layout{Title: "Récapitulatif du mandat"},
-		UsagerName: u.Name(), Birthdate: bornOn(u.Birthdate), Organisation: c.Current.Organisation.Name,
+		UsagerName: u.Name(), UsageName: u.PreferredUsername, Birthdate: bornOn(u.Birthdate), Organisation: c.Current.Organisation.Name,
 		SIRET: c.Current.Organisation.SIRET, AidantName: c.Account.Name(), Duration: duration.Label,
-		ExpiresAt: mandate.FrenchDate(s.now().Add(time.Duration(d.DurationDays)*24*time.Hour), paris()), TextVersion: text.Version, Error: message,
+		TextVersion: text.Version, Error: message,
 	}
+	// As mandate.Registry.Create computes it: whole days of 24 hours.
+	now := s.now()
+	end := now.Add(time.Duration(d.DurationDays) * 24 * time.Hour)
+	page.ExpiresAt, page.EndNote = mandate.FrenchParisDateTime(end, paris()), mandate.DaylightSavingNote(now, end, paris())
 	for _, id := range d.Procedures {
 		if p, ok := procedure.ByID(id); ok {
 			page.Procedures = append(page.Procedures, templates.ProcedureView{ID: p.ID, Label: p.Label, Warning: p.Warning})

@@ -32,7 +32,7 @@ func TestUsagerDownloadsTheirAttestations(t *testing.T) {
 		}
 
 		// Another usager gets 404 for both, and nothing of the mandate.
-		other := e.signInUsager("elodie-lefevre")
+		other := e.signInUsager("camille-nguyen")
 		for _, path := range []string{attestation, revocation, PathUsagerMandateAttestation("not-a-uuid"),
 			PathUsagerMandateAttestation("00000000-0000-4000-8000-000000000000")} {
 			resp, body := e.follow(other, path)
