@@ -55,7 +55,7 @@ func TestMandatePagesShowNomDUsageAndEndInParisTime(t *testing.T) {
 		}
 		resp, _ = e.post(c, PathMandateRecap, url.Values{"csrf_token": {recapCSRF.FindStringSubmatch(recap)[1]},
 			"text_version": {regexp.MustCompile(`name="text_version" value="([^"]+)"`).FindStringSubmatch(recap)[1]},
-			"consent": {"1"}, "code": {e.nextCode(aidant)}})
+			"consent":      {"1"}, "code": {e.nextCode(aidant)}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("signature = %d", resp.StatusCode)
 		}
@@ -92,4 +92,3 @@ func TestNotAnAidantIsToldWhy(t *testing.T) {
 		t.Errorf("an aidant whose habilitation ended: GET %s = %d %s", PathMandateNew, resp.StatusCode, body)
 	}
 }
-
