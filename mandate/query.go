@@ -7,6 +7,7 @@ import (
 
 	"procura/db"
 	"procura/procedure"
+	"procura/usager"
 )
 
 // Scope is whose mandates a lookup may find: an organisation's (for its
@@ -108,15 +109,19 @@ func (r *Registry) UsagersOf(ctx context.Context, organisationID string, l Listi
 	if limit <= 0 || limit > 200 {
 		limit = 200
 	}
-	// The organisation's usagers, searched in SQL: this package's table
-	// gives their ids as a subquery, so that PostgreSQL reads the
-	// organisation's rows only, never all the table's matches nor a list of
-	// ids sent by us.
-	among := r.db.Conn(ctx).Model(&mandateRow{}).Select("usager_id").Where("organisation_id = ?", organisationID)
-	usagers, err := r.usagers.NamesAmong(ctx, among, l.Search)
-	if err != nil {
-		return nil, err
+	// The organisation's usagers from organisation_usagers, the read model
+	// the database keeps (migration 0015): one range of its primary key,
+	// filtered by the search, never the whole usagers table.
+	q := r.db.Conn(ctx).Table("organisation_usagers").Select("usager_id AS id, given_name, family_name, birthdate").
+		Where("organisation_id = ?", organisationID)
+	if pattern, ok := usager.SearchPattern(l.Search); ok {
+		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
 	}
+	var usagers []usager.Named
+	if err := q.Find(&usagers).Error; err != nil {
+		return nil, fmt.Errorf("mandate: list usagers: %w", err)
+	}
+	usager.SortNamed(usagers)
 	if len(usagers) > limit {
 		usagers = usagers[:limit]
 	}

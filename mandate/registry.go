@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
-
 	"procura/account"
 	"procura/audit"
 	"procura/db"
@@ -28,7 +26,6 @@ type TokenRevoker interface {
 type Usagers interface {
 	Exists(ctx context.Context, usagerID string) (bool, error)
 	Names(ctx context.Context, ids []string, search string) ([]usager.Named, error)
-	NamesAmong(ctx context.Context, among *gorm.DB, search string) ([]usager.Named, error)
 	NotIdentifiedSince(ctx context.Context, before time.Time, afterID string, limit int) ([]string, error)
 	Erase(ctx context.Context, usagerID string, before time.Time, retentionDays int) error
 }

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"gorm.io/gorm"
-
 	"procura/db"
 )
 
@@ -73,34 +71,15 @@ func SortNamed(named []Named) {
 }
 
 // SearchPattern is the LIKE pattern (escape character \) that finds search
-// anywhere in a search_key column, of the usagers table or of the
-// usager_names view; false when search folds to nothing (everyone
-// matches). On PostgreSQL the trigram index of usagers serves it.
+// anywhere in a search_key column (of usagers, or of the
+// organisation_usagers read model that copies it); false when search folds
+// to nothing (everyone matches).
 func SearchPattern(search string) (string, bool) {
 	key := SearchKey(search)
 	if key == "" {
 		return "", false
 	}
 	return "%" + escapeLike(key) + "%", true
-}
-
-// NamesAmong is Names for the usagers whose ids the subquery among selects
-// (one column; another package's query over its own table, such as the
-// usager ids of an organisation's mandates). PostgreSQL runs the whole as
-// one semi-join: only those usagers' rows are read, then filtered by the
-// search, so the cost follows the number of usagers among, not the size of
-// the table.
-func (reg *Registry) NamesAmong(ctx context.Context, among *gorm.DB, search string) ([]Named, error) {
-	q := reg.db.Conn(ctx).Model(&row{}).Select("id, given_name, family_name, birthdate").Where("id IN (?)", among)
-	if pattern, ok := SearchPattern(search); ok {
-		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
-	}
-	var named []Named
-	if err := q.Find(&named).Error; err != nil {
-		return nil, fmt.Errorf("usager: names: %w", err)
-	}
-	SortNamed(named)
-	return named, nil
 }
 
 // namesChunk bounds the ids of one query, far below the engines' limits
