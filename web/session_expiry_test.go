@@ -211,11 +211,11 @@ func TestSavedFormGoesToNobodyElse(t *testing.T) {
 		e.signInWithForm(c, first, "")
 		tok := e.pageToken(c, PathMandateNew)
 		e.clock.Advance(31 * time.Minute)
-		form := url.Values{"csrf_token": {tok}, "procedures": {"logement"}, "duration": {"31"}}
-		resp, _ := e.do(c, http.MethodPost, PathMandateNew, strings.NewReader(form.Encode()), http.Header{
-			"Content-Type": {"application/x-www-form-urlencoded"}, "Referer": {e.ts.URL + PathMandateNew}})
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("POST after the end = %d", resp.StatusCode)
+		// Without a Referer: the form's path is a page too, so it is where
+		// the sign-in continues.
+		resp, _ := e.post(c, PathMandateNew, url.Values{"csrf_token": {tok}, "procedures": {"logement"}, "duration": {"31"}})
+		if loc, _ := url.Parse(resp.Header.Get("Location")); resp.StatusCode != http.StatusSeeOther || loc.Query().Get("retour") != PathMandateNew {
+			t.Fatalf("POST after the end = %d → %s", resp.StatusCode, loc)
 		}
 		// Someone else signs in at the same computer.
 		e.signInWithForm(c, second, PathMandateNew)
@@ -254,4 +254,34 @@ func TestPostAfterSessionEndStillRefusedFromAnotherSite(t *testing.T) {
 			t.Errorf("wrong token with a live session = %d, want 403", resp.StatusCode)
 		}
 	})
+}
+
+// The invitation form of the manager space, typed then sent after the
+// session ended: shown again with the names and the email typed.
+func TestInvitationFormPostedAfterSessionEndIsShownAgain(t *testing.T) {
+	e := newEnv(t, dbtest.SQLite(t))
+	org, _ := e.orgAndAidant(true)
+	manager := e.addAccount(org.ID, account.RoleManager)
+	c := e.signInAidant(manager)
+	tok := e.pageToken(c, PathManagerNewMember)
+	e.clock.Advance(31 * time.Minute)
+	typed := url.Values{"csrf_token": {tok}, "given_name": {"Aïcha"},
+		"family_name": {"N'Diaye"}, "email": {"aicha.ndiaye@example.fr"}, "role": {"aidant", "manager"}}
+	resp, _ := e.do(c, http.MethodPost, PathManagerInvitations, strings.NewReader(typed.Encode()), http.Header{
+		"Content-Type": {"application/x-www-form-urlencoded"}, "Referer": {e.ts.URL + PathManagerNewMember}})
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc.Query().Get("formulaire") != "1" || loc.Query().Get("retour") != PathManagerNewMember {
+		t.Fatalf("POST after the end = %d → %s", resp.StatusCode, loc)
+	}
+	form := url.Values{"csrf_token": {e.pageToken(c, loc.RequestURI())}, "email": {manager.Account.Email},
+		"password": {"correct horse battery"}, "code": {e.nextCode(manager)}, "retour": {loc.Query().Get("retour")}}
+	if resp, _ := e.post(c, PathSignIn, form); resp.Header.Get("Location") != PathManagerNewMember {
+		t.Fatalf("sign-in → %s", resp.Header.Get("Location"))
+	}
+	_, body := e.follow(c, PathManagerNewMember)
+	for _, want := range []string{`value="Aïcha"`, `value="N&#39;Diaye"`, `value="aicha.ndiaye@example.fr"`, `value="manager" checked`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the invitation form shown again lacks %s", want)
+		}
+	}
 }

@@ -66,7 +66,8 @@ func safeReturnPath(p string) bool {
 // returnPathOf is the page a sign-in should continue to for the request r
 // that found nobody signed in: the page itself for a GET, else the page
 // the form was on (the Referer, sent for our own pages only:
-// Referrer-Policy same-origin), else "".
+// Referrer-Policy same-origin), else the form's path if it is a page too,
+// else "".
 func (s *Server) returnPathOf(r *http.Request) string {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		if p := r.URL.RequestURI(); safeReturnPath(p) {
@@ -74,12 +75,17 @@ func (s *Server) returnPathOf(r *http.Request) string {
 		}
 		return ""
 	}
-	ref, err := url.Parse(r.Header.Get("Referer"))
-	if err != nil || ref.Host != r.Host {
-		return ""
+	if ref, err := url.Parse(r.Header.Get("Referer")); err == nil && ref.Host == r.Host {
+		if p := ref.RequestURI(); safeReturnPath(p) {
+			return p
+		}
 	}
-	if p := ref.RequestURI(); safeReturnPath(p) {
-		return p
+	// No Referer (some browsers' privacy settings): the form's own path,
+	// when it is also a page.
+	if get, err := http.NewRequest(http.MethodGet, r.URL.Path, nil); err == nil && safeReturnPath(r.URL.Path) {
+		if _, pattern := s.pages.Handler(get); pattern != "" {
+			return r.URL.Path
+		}
 	}
 	return ""
 }
