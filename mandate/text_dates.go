@@ -50,17 +50,19 @@ func FrenchParisDateTime(t time.Time, paris *time.Location) string {
 // (DESIGN.md §4: expiry = signature time + duration). It is "" when the
 // two times have the same offset (no change, or two that cancel out).
 func DaylightSavingNote(from, to time.Time, loc *time.Location) string {
-	_, before := from.In(loc).Zone()
-	_, after := to.In(loc).Zone()
+	from, to = from.In(loc), to.In(loc)
+	_, before := from.Zone()
+	_, after := to.Zone()
+	change := "d’été"
 	switch {
-	case after > before:
-		return "Le passage à l’heure d’été a lieu pendant le mandat : sa durée se compte en jours de 24 heures, " +
-			"il prend donc fin à une heure de la journée plus tardive d’une heure que celle de sa signature."
+	case after == before:
+		return ""
 	case after < before:
-		return "Le passage à l’heure d’hiver a lieu pendant le mandat : sa durée se compte en jours de 24 heures, " +
-			"il prend donc fin à une heure de la journée plus matinale d’une heure que celle de sa signature."
+		change = "d’hiver"
 	}
-	return ""
+	return fmt.Sprintf("Le passage à l’heure %s a lieu pendant le mandat : sa durée se compte en jours de 24 heures, "+
+		"c’est pourquoi l’heure de fin (%d h %02d) diffère d’une heure de l’heure de signature (%d h %02d).",
+		change, to.Hour(), to.Minute(), from.Hour(), from.Minute())
 }
 
 func frenchDay(d int) string {

@@ -119,7 +119,7 @@ func TestDaylightSavingNote(t *testing.T) {
 		wantEnd  string
 		wantNote string
 	}{
-		{"across summer time", time.Date(2027, time.March, 10, 10, 0, 0, 0, paris), 31, "10 avril 2027 à 11 h 00 (heure de Paris)", "heure d’été"},
+		{"across summer time", time.Date(2027, time.March, 10, 10, 0, 0, 0, paris), 31, "10 avril 2027 à 11 h 00 (heure de Paris)", "heure d’été a lieu pendant le mandat : sa durée se compte en jours de 24 heures, c’est pourquoi l’heure de fin (11 h 00) diffère d’une heure de l’heure de signature (10 h 00)."},
 		{"across winter time", time.Date(2026, time.October, 1, 10, 0, 0, 0, paris), 31, "1er novembre 2026 à 9 h 00 (heure de Paris)", "heure d’hiver"},
 		{"no change", time.Date(2026, time.November, 24, 23, 59, 0, 0, paris), 1, "25 novembre 2026 à 23 h 59 (heure de Paris)", ""},
 		{"a year: both changes", time.Date(2026, time.November, 24, 10, 0, 0, 0, paris), 365, "24 novembre 2027 à 10 h 00 (heure de Paris)", ""},

@@ -131,8 +131,8 @@ func (s *Server) endNotice(reason string, formKept bool) string {
 		notice = fmt.Sprintf("Votre session a pris fin : une session dure au plus %s, même en activité.",
 			frenchDuration(s.settings.SessionMaxAge))
 	case endClosed:
-		notice = "Votre session a été fermée : déconnexion, changement de mot de passe ou de carte, " +
-			"décision de votre responsable de structure, ou fin de session ancienne."
+		notice = "Votre session a été fermée (déconnexion, changement de mot de passe ou de carte, " +
+			"ou décision de votre responsable de structure), ou elle avait pris fin depuis longtemps."
 	default:
 		if !formKept {
 			return ""
