@@ -27,7 +27,7 @@ func asSuperuser(t *testing.T, d *db.DB, statements ...string) {
 			}
 		} else {
 			for _, tr := range []string{"audit_entries_no_update", "audit_entries_no_delete", "audit_leaves_no_update",
-				"audit_leaves_no_delete", "audit_checkpoints_no_delete"} {
+				"audit_leaves_no_delete", "audit_checkpoints_no_delete", "audit_tree_nodes_no_update", "audit_tree_nodes_no_delete"} {
 				if err := d.Conn(ctx).Exec("DROP TRIGGER IF EXISTS " + tr).Error; err != nil {
 					return err
 				}
@@ -91,7 +91,21 @@ func TestVerifyNamesTheTamperedEntry(t *testing.T) {
 				h := audit.Leaf(es[2]).Hash()
 				asSuperuser(t, d, "UPDATE audit_leaves SET leaf_hash = "+hexLiteral(d, h)+" WHERE entry_id = 3")
 			},
-			wantText: "differs from the checkpoint of size",
+			wantText: "over leaves 2 to 3, differs from the one recomputed",
+		},
+		{
+			name: "tree node rewritten",
+			tamper: func(t *testing.T, d *db.DB, j *audit.Journal) {
+				asSuperuser(t, d, "UPDATE audit_tree_nodes SET hash = "+hexLiteral(d, make([]byte, 32))+" WHERE level = 2 AND node_index = 1")
+			},
+			wantText: "tree node (level 2, index 1), over leaves 4 to 7, differs",
+		},
+		{
+			name: "tree node deleted",
+			tamper: func(t *testing.T, d *db.DB, j *audit.Journal) {
+				asSuperuser(t, d, "DELETE FROM audit_tree_nodes WHERE level = 1 AND node_index = 0")
+			},
+			wantText: "tree node (level 1, index 0), over leaves 0 to 1, is missing",
 		},
 		{
 			name: "entry inserted behind the sequencer",

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"strings"
 
 	"github.com/transparency-dev/merkle/compact"
 	"golang.org/x/mod/sumdb/note"
@@ -80,7 +81,9 @@ const verifyPage = 20000
 // recomputed tree at every checkpoint's size (so successive checkpoints are
 // consistent: they are all prefixes of the one tree recomputed, and two
 // checkpoints of one size with different roots are a fork); no leaf
-// missing; no entry added behind the sequencer's position. An error is
+// missing; no entry added behind the sequencer's position; every stored
+// interior node of the tree (what inclusion and consistency proofs are
+// built from) equal to the one recomputed. An error is
 // returned only when the store cannot be read; tampering is in the report.
 func (j *Journal) Verify(ctx context.Context, opts VerifyOptions) (Report, error) {
 	rep := Report{Origin: opts.Origin, Findings: []Finding{}}
@@ -111,7 +114,7 @@ func (j *Journal) Verify(ctx context.Context, opts VerifyOptions) (Report, error
 		if page.err != nil {
 			return rep, page.err
 		}
-		if !checkLeaves(page.leaves, tree, roots, held, &goodSize, &rep) {
+		if !checkLeaves(page, tree, roots, held, &goodSize, &rep) {
 			break // a hole: the tree cannot be recomputed past it
 		}
 		if opts.Progress != nil {
@@ -191,7 +194,71 @@ type storedLeaf struct {
 
 type leafPage struct {
 	leaves []storedLeaf
+	nodes  pageNodes
 	err    error
+}
+
+// pageNodes are the stored interior nodes that a page's leaves complete:
+// at each level, a run of consecutive node indexes (node (level, i) covers
+// leaves i·2^level to (i+1)·2^level − 1 and is complete with the last).
+type pageNodes struct {
+	first  map[uint]uint64   // level → first node index completed by the page
+	hashes map[uint][][]byte // level → stored hashes from first on (nil: missing)
+}
+
+// nodeRuns returns, per level, the indexes of the interior nodes completed
+// by leaves from to to+n−1.
+func nodeRuns(from, n uint64) map[uint][2]uint64 {
+	runs := map[uint][2]uint64{}
+	end := from + n // leaves [from, end)
+	for level := uint(1); level < 64 && uint64(1)<<level <= end; level++ {
+		width := uint64(1) << level
+		lo := (from+1+width-1)/width - 1 // (lo+1)·width − 1 ≥ from
+		hi := end/width - 1              // (hi+1)·width − 1 ≤ end − 1
+		if lo <= hi {
+			runs[level] = [2]uint64{lo, hi}
+		}
+	}
+	return runs
+}
+
+func (p pageNodes) get(id compact.NodeID) []byte {
+	hs := p.hashes[id.Level]
+	if first, ok := p.first[id.Level]; ok && id.Index >= first && id.Index-first < uint64(len(hs)) {
+		return hs[id.Index-first]
+	}
+	return nil
+}
+
+// readNodePage reads the stored interior nodes completed by leaves from to
+// from+n−1: one query for every level.
+func (j *Journal) readNodePage(ctx context.Context, from, n uint64) (pageNodes, error) {
+	p := pageNodes{first: map[uint]uint64{}, hashes: map[uint][][]byte{}}
+	runs := nodeRuns(from, n)
+	if len(runs) == 0 {
+		return p, nil
+	}
+	var conds []string
+	var args []any
+	for level, run := range runs {
+		conds = append(conds, "(level = ? AND node_index BETWEEN ? AND ?)")
+		args = append(args, level, run[0], run[1])
+		p.first[level] = run[0]
+		p.hashes[level] = make([][]byte, run[1]-run[0]+1)
+	}
+	var rows []struct {
+		Level     uint
+		NodeIndex uint64
+		Hash      []byte
+	}
+	if err := j.db.Conn(ctx).Raw("SELECT level, node_index, hash FROM audit_tree_nodes WHERE "+strings.Join(conds, " OR "), args...).
+		Find(&rows).Error; err != nil {
+		return p, fmt.Errorf("audit: read tree nodes: %w", err)
+	}
+	for _, r := range rows {
+		p.hashes[r.Level][r.NodeIndex-p.first[r.Level]] = r.Hash
+	}
+	return p, nil
 }
 
 // readLeaves sends the leaves, with their entries, page by page in leaf
@@ -201,8 +268,13 @@ func (j *Journal) readLeaves(ctx context.Context, pages chan<- leafPage) {
 	from := int64(0)
 	for {
 		leaves, err := j.readLeafPage(ctx, from)
+		var nodes pageNodes
+		if err == nil && len(leaves) > 0 {
+			first := uint64(leaves[0].index)
+			nodes, err = j.readNodePage(ctx, first, uint64(leaves[len(leaves)-1].index)+1-first)
+		}
 		select {
-		case pages <- leafPage{leaves: leaves, err: err}:
+		case pages <- leafPage{leaves: leaves, nodes: nodes, err: err}:
 		case <-ctx.Done():
 			return
 		}
@@ -245,8 +317,27 @@ func (j *Journal) readLeafPage(ctx context.Context, from int64) ([]storedLeaf, e
 // checkLeaves recomputes leaves and appends them to tree, checking the
 // root at every checkpoint's size. It returns false at a hole in the
 // leaves, past which nothing can be recomputed.
-func checkLeaves(leaves []storedLeaf, tree *compact.Range, roots, held map[uint64][]byte, goodSize *uint64, rep *Report) bool {
-	for _, l := range leaves {
+func checkLeaves(page leafPage, tree *compact.Range, roots, held map[uint64][]byte, goodSize *uint64, rep *Report) bool {
+	// Each interior node the recomputed tree completes is compared with the
+	// stored one. The first leaf's hash, as recomputed, is known only to the
+	// loop below: the stored leaf hash is checked there.
+	checkNode := func(id compact.NodeID, hash []byte) {
+		if id.Level == 0 {
+			return
+		}
+		first, last := id.Index<<id.Level, (id.Index+1)<<id.Level-1
+		switch stored := page.nodes.get(id); {
+		case stored == nil:
+			rep.add(Finding{LeafIndex: int64(first), Problem: fmt.Sprintf(
+				"tree node (level %d, index %d), over leaves %d to %d, is missing from audit_tree_nodes: proofs through it cannot be served",
+				id.Level, id.Index, first, last)})
+		case !bytes.Equal(stored, hash):
+			rep.add(Finding{LeafIndex: int64(first), Problem: fmt.Sprintf(
+				"tree node (level %d, index %d), over leaves %d to %d, differs from the one recomputed from the entries: the node, or an entry among those leaves with its stored leaf hash, was changed",
+				id.Level, id.Index, first, last)})
+		}
+	}
+	for _, l := range page.leaves {
 		if uint64(l.index) != tree.End() {
 			rep.add(Finding{LeafIndex: int64(tree.End()), Problem: fmt.Sprintf(
 				"leaves %d to %d are missing from audit_leaves", tree.End(), l.index-1)})
@@ -263,7 +354,7 @@ func checkLeaves(leaves []storedLeaf, tree *compact.Range, roots, held map[uint6
 					"the entry differs from what was integrated: its leaf hash is %x, the tree holds %x", h, l.hash)})
 			}
 		}
-		if err := tree.Append(h, nil); err != nil {
+		if err := tree.Append(h, checkNode); err != nil {
 			rep.add(Finding{EntryID: l.entryID, LeafIndex: l.index, Problem: fmt.Sprintf("stored leaf hash unusable: %v", err)})
 			return false
 		}

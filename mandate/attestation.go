@@ -2,6 +2,7 @@ package mandate
 
 import (
 	"procura/procedure"
+	"runtime"
 
 	"fmt"
 	"time"
@@ -219,9 +220,18 @@ func writeMandateSignatures(d *document, a AttestationData, paris *time.Location
 	d.signatureBoxes("Signature de l’usager", "Signature de l’aidant")
 }
 
-// render runs build, turning a panic of the PDF library into an error: a
-// bad attestation must never take the server down.
+// renderSlots bounds the attestations rendered at once: one rendering
+// holds about 26 MB (the PDF library parses the fonts for each document,
+// BENCHMARKS.md), so a burst of downloads waits its turn rather than
+// growing the server's memory with the number of requests.
+var renderSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// render runs build, at most cap(renderSlots) at once, turning a panic of
+// the PDF library into an error: a bad attestation must never take the
+// server down.
 func render(build func() ([]byte, error)) (pdf []byte, err error) {
+	renderSlots <- struct{}{}
+	defer func() { <-renderSlots }()
 	defer func() {
 		if r := recover(); r != nil {
 			pdf, err = nil, fmt.Errorf("mandate: rendering an attestation: %v", r)

@@ -2,6 +2,8 @@ package mandate
 
 import (
 	"procura/procedure"
+	"sync"
+	"sync/atomic"
 
 	"bytes"
 	"errors"
@@ -559,5 +561,33 @@ func BenchmarkRenderRevocationAttestation(b *testing.B) {
 		if _, err := RenderRevocationAttestation(r); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Renderings beyond cap(renderSlots) wait for a slot: memory does not grow
+// with the number of downloads at once.
+func TestRenderingsAreBounded(t *testing.T) {
+	var now, peak atomic.Int32
+	var wg sync.WaitGroup
+	for range 4 * cap(renderSlots) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := render(func() ([]byte, error) {
+				n := now.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				time.Sleep(5 * time.Millisecond)
+				now.Add(-1)
+				return nil, nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := int(peak.Load()); got > cap(renderSlots) || got < 2 {
+		t.Errorf("%d renderings at once, want between 2 and %d", got, cap(renderSlots))
 	}
 }

@@ -36,6 +36,7 @@ type Metrics struct {
 	requestDuration *prometheus.HistogramVec
 	logins          *prometheus.CounterVec
 	jobs            *prometheus.CounterVec
+	noise           *prometheus.CounterVec
 	jobDuration     *prometheus.HistogramVec
 }
 
@@ -57,6 +58,9 @@ func New() *Metrics {
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "procura_maintenance_runs_total", Help: "Runs of the periodic jobs, by job and outcome (ok, error).",
 		}, []string{"job", "outcome"}),
+		noise: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "procura_noise_total", Help: "Refused requests that name no one (kept out of the journal), by kind.",
+		}, []string{"kind"}),
 		jobDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "procura_maintenance_duration_seconds", Help: "Duration of the periodic jobs.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
@@ -65,7 +69,7 @@ func New() *Metrics {
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.requestDuration, m.logins, m.jobs, m.jobDuration,
+		m.requests, m.requestDuration, m.logins, m.jobs, m.jobDuration, m.noise,
 	)
 	return m
 }
@@ -98,6 +102,15 @@ func (m *Metrics) DelegatedLogin(step string, authorised bool) {
 		outcome = "authorised"
 	}
 	m.logins.WithLabelValues(step, outcome).Inc()
+}
+
+// Noise records a refused request that names no one (DESIGN.md §6: the
+// structured log and this counter, not the journal).
+func (m *Metrics) Noise(kind string) {
+	if m == nil {
+		return
+	}
+	m.noise.WithLabelValues(kind).Inc()
 }
 
 // Job records a run of a periodic job.

@@ -49,7 +49,7 @@ func TestDelegatedLoginBudget(t *testing.T) {
 		t.Errorf("one delegated login: %d statements, %d commits; budget %d and %d:\n%s",
 			len(statements), commits, loginStatementBudget, loginCommitBudget, strings.Join(statements, "\n"))
 	} else {
-		t.Logf("one delegated login: %d statements, %d commits", len(statements), commits)
+		t.Logf("one delegated login: %d statements, %d commits:\n%s", len(statements), commits, strings.Join(statements, "\n"))
 	}
 }
 

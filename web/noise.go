@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"procura/audit"
+	"procura/metrics"
 )
 
 // noiseLogEvery is how often, at most, one client address gets a log line
@@ -24,8 +25,9 @@ const noiseMaxAddresses = 10_000
 // log line carries. So an anonymous client cannot grow the journal, nor
 // flood the log.
 type noise struct {
-	log *slog.Logger
-	now func() time.Time
+	log     *slog.Logger
+	now     func() time.Time
+	metrics *metrics.Metrics
 
 	mu      sync.Mutex
 	total   map[string]uint64
@@ -37,14 +39,15 @@ type noisyClient struct {
 	suppressed uint64
 }
 
-func newNoise(log *slog.Logger, now func() time.Time) *noise {
-	return &noise{log: log, now: now, total: map[string]uint64{}, clients: map[string]*noisyClient{}}
+func newNoise(log *slog.Logger, now func() time.Time, m *metrics.Metrics) *noise {
+	return &noise{log: log, now: now, metrics: m, total: map[string]uint64{}, clients: map[string]*noisyClient{}}
 }
 
 // note counts one request of kind from ip and logs it unless ip was logged
 // less than noiseLogEvery ago.
 func (n *noise) note(r *http.Request, ip, kind, reason string) {
 	now := n.now()
+	n.metrics.Noise(kind)
 	n.mu.Lock()
 	n.total[kind]++
 	total := n.total[kind]

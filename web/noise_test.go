@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -43,6 +45,16 @@ func TestNoiseIsLoggedNotJournaled(t *testing.T) {
 		}
 		if got := e.srv.noise.count("franceconnect_callback_without_flow"); got != attempts {
 			t.Errorf("%d callbacks counted, want %d", got, attempts)
+		}
+		rec := httptest.NewRecorder()
+		e.metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		for _, want := range []string{
+			fmt.Sprintf(`procura_noise_total{kind="sign_in_refused"} %d`, attempts),
+			fmt.Sprintf(`procura_noise_total{kind="franceconnect_callback_without_flow"} %d`, attempts),
+		} {
+			if !strings.Contains(rec.Body.String(), want) {
+				t.Errorf("metrics lack %s", want)
+			}
 		}
 		if lines := strings.Count(e.logs.String(), "not journaled"); lines != 1 {
 			t.Errorf("%d log lines within 10 s from one address, want 1", lines)

@@ -138,7 +138,7 @@ func New(deps Deps) (*Server, error) {
 		oversight:     deps.Oversight,
 		provider:      deps.Provider,
 		journalKeys:   deps.JournalKeys,
-		noise:         newNoise(deps.Logger, deps.Now),
+		noise:         newNoise(deps.Logger, deps.Now, deps.Metrics),
 		log:           deps.Logger,
 		now:           deps.Now,
 		settings:      deps.Settings,
