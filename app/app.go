@@ -35,6 +35,7 @@ import (
 	"procura/outbox"
 	"procura/oversight"
 	"procura/seal"
+	"procura/templates"
 	"procura/usager"
 	"procura/web"
 )
@@ -249,6 +250,10 @@ func webSettings(cfg config.Config) web.Settings {
 		SessionMaxAge:      cfg.SessionMaxAge,
 		MaxBodyBytes:       cfg.MaxBodyBytes,
 		TrustProxyHeaders:  cfg.TrustProxyHeaders,
+		Operator: templates.Operator{Name: cfg.Operator.Name, Address: cfg.Operator.Address, Email: cfg.Operator.Email,
+			DPOEmail: cfg.Operator.DPOEmail, PublicationDirector: cfg.Operator.PublicationDirector, Host: cfg.Operator.Host},
+		RetentionDays: cfg.RetentionDays,
+		EmailKeepDays: int(outboxKeep / (24 * time.Hour)),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"procura/mandate"
+	"procura/oversight"
 )
 
 // defaultMaintenanceEvery is how often a server runs its periodic jobs
@@ -20,8 +21,8 @@ const IntegrateEvery = 250 * time.Millisecond
 // maintain runs the periodic jobs until ctx ends: integrating the journal's
 // entries into its tree (every IntegrateEvery; one instance at a time),
 // recording the expiry of mandates, the retention purge, the statistics'
-// day counts of the journal, deleting the sessions that ended without a
-// sign-out.
+// day counts of the journal, the managers' alerts, deleting the sessions
+// that ended without a sign-out.
 func (a *App) maintain(ctx context.Context) {
 	if a.Sequencer != nil {
 		go a.Sequencer.Run(ctx, IntegrateEvery, a.Logger)
@@ -52,6 +53,9 @@ func (a *App) runMaintenance(ctx context.Context) {
 	start = time.Now()
 	err = a.rollUpJournal(ctx)
 	a.Metrics.Job("journal_rollup", err, time.Since(start))
+	start = time.Now()
+	err = a.raiseAlerts(ctx)
+	a.Metrics.Job("manager_alerts", err, time.Since(start))
 	start = time.Now()
 	err = a.purgeOutbox(ctx)
 	a.Metrics.Job("outbox_purge", err, time.Since(start))
@@ -112,7 +116,7 @@ func (a *App) recordExpiries(ctx context.Context) error {
 func (a *App) eraseExpiredIdentities(ctx context.Context) error {
 	days := a.Config.RetentionDays
 	if days == 0 {
-		days = 365
+		days = mandate.MinRetentionDays
 	}
 	after := ""
 	for {
@@ -145,6 +149,26 @@ func (a *App) rollUpJournal(ctx context.Context) error {
 	}
 	if n > 0 {
 		a.Logger.Info("maintenance: journal entries counted by day", "count", n)
+	}
+	return nil
+}
+
+// raiseAlerts computes the managers' alerts (oversight.Watch), after the
+// rollup so that they count from fresh day counts, and writes their email
+// digests to the outbox.
+func (a *App) raiseAlerts(ctx context.Context) error {
+	paris, err := mandate.Paris()
+	if err != nil {
+		return err
+	}
+	w := oversight.NewWatch(a.DB, a.Journal, a.Directory, a.Mandates, a.Outbox, a.Config.BaseURL, paris, a.Now)
+	rep, err := w.Run(ctx)
+	if err != nil {
+		a.Logger.Error("maintenance: manager alerts", "err", err)
+		return err
+	}
+	if rep.Raised > 0 {
+		a.Logger.Info("maintenance: manager alerts raised", "alerts", rep.Raised, "digests", rep.Digests)
 	}
 	return nil
 }

@@ -160,13 +160,8 @@ func (s *Sequencer) integrateBatch(ctx context.Context) (int, error) {
 		if err != nil {
 			return fmt.Errorf("audit: root: %w", err)
 		}
-		if err := j.db.Conn(ctx).CreateInBatches(&leaves, 1000).Error; err != nil {
-			return fmt.Errorf("audit: store leaves: %w", err)
-		}
-		if len(nodes) > 0 {
-			if err := j.db.Conn(ctx).CreateInBatches(&nodes, 1000).Error; err != nil {
-				return fmt.Errorf("audit: store tree nodes: %w", err)
-			}
+		if err := s.storeTree(ctx, leaves, nodes); err != nil {
+			return err
 		}
 		last := rows[len(rows)-1]
 		if err := s.storeCheckpoint(ctx, tree.End(), root, last.XID, last.ID); err != nil {
@@ -215,6 +210,13 @@ func (s *Sequencer) pending(ctx context.Context, latest StoredCheckpoint) ([]pen
 			return nil, fmt.Errorf("audit: read entries to integrate: %w", err)
 		}
 		return rows, nil
+	}
+	// Plans for the actual positions: a generic plan of the first query
+	// below scans the primary key from lastEntryID on, filtering on xid
+	// (the whole journal after it, 2.4 s at 10 M entries), where the
+	// BRIN index on xid reads one block range.
+	if err := conn.Exec("SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
+		return nil, fmt.Errorf("audit: sequencer plans: %w", err)
 	}
 	horizon, err := s.horizon(ctx)
 	if err != nil {
@@ -351,6 +353,46 @@ func (s *Sequencer) storeCheckpoint(ctx context.Context, size uint64, root []byt
 		Note: signed, CreatedAt: s.journal.now().UTC()}
 	if err := s.journal.db.Conn(ctx).Create(&r).Error; err != nil {
 		return fmt.Errorf("audit: store checkpoint: %w", err)
+	}
+	return nil
+}
+
+// storeTree writes a batch's leaves and tree nodes. On PostgreSQL, one
+// statement of fixed text per table, whatever the batch's size: multi-row
+// VALUES would be a new statement for each size, and every connection's
+// prepared-statement cache would keep hundreds of them (the server's live
+// heap grew steadily in the soak test until this).
+func (s *Sequencer) storeTree(ctx context.Context, leaves []leafRow, nodes []nodeRow) error {
+	conn := s.journal.db.Conn(ctx)
+	if s.journal.db.Dialect != db.Postgres {
+		if err := conn.CreateInBatches(&leaves, 1000).Error; err != nil {
+			return fmt.Errorf("audit: store leaves: %w", err)
+		}
+		if len(nodes) > 0 {
+			if err := conn.CreateInBatches(&nodes, 1000).Error; err != nil {
+				return fmt.Errorf("audit: store tree nodes: %w", err)
+			}
+		}
+		return nil
+	}
+	indexes, entries, hashes := make(db.Int64Array, len(leaves)), make(db.Int64Array, len(leaves)), make(db.ByteaArray, len(leaves))
+	for i, l := range leaves {
+		indexes[i], entries[i], hashes[i] = l.LeafIndex, l.EntryID, l.LeafHash
+	}
+	if err := conn.Exec("INSERT INTO audit_leaves (leaf_index, entry_id, leaf_hash) SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bytea[])",
+		indexes, entries, hashes).Error; err != nil {
+		return fmt.Errorf("audit: store leaves: %w", err)
+	}
+	if len(nodes) == 0 {
+		return nil
+	}
+	levels, indexes, hashes := make(db.Int64Array, len(nodes)), make(db.Int64Array, len(nodes)), make(db.ByteaArray, len(nodes))
+	for i, n := range nodes {
+		levels[i], indexes[i], hashes[i] = int64(n.Level), n.NodeIndex, n.Hash
+	}
+	if err := conn.Exec("INSERT INTO audit_tree_nodes (level, node_index, hash) SELECT * FROM unnest(?::smallint[], ?::bigint[], ?::bytea[])",
+		levels, indexes, hashes).Error; err != nil {
+		return fmt.Errorf("audit: store tree nodes: %w", err)
 	}
 	return nil
 }

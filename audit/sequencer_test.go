@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -338,5 +339,19 @@ func TestOnlyThisDatabaseHoldsIntegrationBack(t *testing.T) {
 	releaseHere()
 	if n := integrate(t, s, d); n != 2 {
 		t.Errorf("after it ended: integrated %d, want 2", n)
+	}
+}
+
+// The sequencer's BRIN index summarizes each page range as soon as it is
+// full: unsummarized ranges are read whole by every batch (migration 0013).
+func TestSequencerIndexSummarizesItself(t *testing.T) {
+	d := dbtest.Postgres(t)
+	var options []string
+	if err := d.Conn(context.Background()).Raw("SELECT unnest(reloptions) FROM pg_class WHERE relname = 'audit_entries_sequence'").
+		Scan(&options).Error; err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(options, "autosummarize=on") {
+		t.Errorf("audit_entries_sequence options = %v, want autosummarize=on", options)
 	}
 }

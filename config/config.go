@@ -60,6 +60,8 @@ type Config struct {
 	// how often this instance looks for messages to send.
 	SMTP           SMTP
 	OutboxInterval time.Duration
+	// Operator is who runs this Procura, as the legal pages name them.
+	Operator Operator
 	// Dev marks the `procura dev` run: insecure cookies over http on loopback.
 	Dev bool
 }
@@ -88,6 +90,27 @@ type SMTP struct {
 	StartTLS string
 }
 
+// Operator is the publisher and host of a Procura instance, shown on the
+// legal notice, the personal-data page and the accessibility statement.
+// The defaults are placeholders that read as such: an operator sets them
+// before opening the service.
+type Operator struct {
+	// Name is the publisher (éditeur), e.g. a ministry or a local authority.
+	Name string
+	// Address is the publisher's postal address.
+	Address string
+	// Email is where people write about the service, their personal data
+	// and accessibility.
+	Email string
+	// DPOEmail is the publisher's data protection officer (délégué à la
+	// protection des données).
+	DPOEmail string
+	// PublicationDirector is the directeur de la publication.
+	PublicationDirector string
+	// Host names the hosting provider and its address (hébergeur).
+	Host string
+}
+
 // Var documents one environment variable; Vars lists them all, in the order
 // the README shows them.
 type Var struct {
@@ -110,7 +133,7 @@ var Vars = []Var{
 	{"PROCURA_METRICS_ADDR", "", "If set, address of a second listener serving Prometheus `/metrics` (e.g. 127.0.0.1:9464); keep it off the public network."},
 	{"PROCURA_DB_MAX_CONNS", "32", "Largest number of PostgreSQL connections of one instance (instances × this ≤ the server's max_connections)."},
 	{"PROCURA_DB_MAX_IDLE_TIME", "5m", "A pooled connection idle this long is closed."},
-	{"PROCURA_RETENTION_DAYS", "365", "A usager's identity (and the FranceConnect ID tokens kept as evidence) is erased this many days after their last mandate ended and their last identification; the journal and the mandates' signatures stay whole."},
+	{"PROCURA_RETENTION_DAYS", "1826", "A usager's identity is erased, and their mandates deleted, this many days after their last mandate ended and their last identification; at least 1826 (five years), as the signed mandate text promises; the journal stays whole."},
 	{"PROCURA_SHUTDOWN_TIMEOUT", "20s", "On SIGTERM or SIGINT, how long requests in flight may finish before the server stops."},
 	{"PROCURA_MAINTENANCE_INTERVAL", "10m", "How often each instance runs the periodic jobs (mandate expiries, ended sessions); every job is safe to run on several instances at once."},
 	{"PROCURA_SMTP_HOST", "", "Mail server the outbox delivers through; required by `procura serve` (the mandates promise email notices). `procura dev` never sends and shows the messages at `/dev/courriels`."},
@@ -121,6 +144,12 @@ var Vars = []Var{
 	{"PROCURA_SMTP_FROM_NAME", "Procura", "Sender display name."},
 	{"PROCURA_SMTP_STARTTLS", "mandatory", "mandatory (refuse to send unencrypted), opportunistic, or none (a relay on loopback only)."},
 	{"PROCURA_OUTBOX_INTERVAL", "5s", "How often each instance looks for messages to send; several instances never send the same message."},
+	{"PROCURA_OPERATOR_NAME", "[Nom de l'opérateur — à configurer]", "Publisher of the service (éditeur), shown on the legal pages (/mentions-legales, /donnees-personnelles, /accessibilite)."},
+	{"PROCURA_OPERATOR_ADDRESS", "[Adresse postale de l'opérateur — à configurer]", "Publisher's postal address, on the legal pages."},
+	{"PROCURA_OPERATOR_EMAIL", "contact@operateur.invalid", "Contact address for the service, personal data and accessibility, on the legal pages (the default is a placeholder)."},
+	{"PROCURA_OPERATOR_DPO_EMAIL", "dpo@operateur.invalid", "Address of the publisher's data protection officer, on the legal pages (the default is a placeholder)."},
+	{"PROCURA_OPERATOR_DIRECTOR", "[Directeur ou directrice de la publication — à configurer]", "Directeur de la publication, on the legal notice."},
+	{"PROCURA_OPERATOR_HOST", "[Hébergeur : nom, adresse — à configurer]", "Hosting provider (name and address), on the legal notice."},
 	{"PROCURA_FC_ISSUER", "", "Issuer of the FranceConnect-like provider usagers are identified with. `procura dev` defaults to its mounted sandbox."},
 	{"PROCURA_FC_CLIENT_ID", "", "Procura's client id at that provider."},
 	{"PROCURA_FC_CLIENT_SECRET", "", "Procura's client secret at that provider."},
@@ -151,6 +180,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SMTP: SMTP{
 			Host: get("PROCURA_SMTP_HOST"), Username: get("PROCURA_SMTP_USERNAME"), Password: get("PROCURA_SMTP_PASSWORD"),
 			From: get("PROCURA_SMTP_FROM"), FromName: get("PROCURA_SMTP_FROM_NAME"), StartTLS: get("PROCURA_SMTP_STARTTLS"),
+		},
+		Operator: Operator{
+			Name: get("PROCURA_OPERATOR_NAME"), Address: get("PROCURA_OPERATOR_ADDRESS"),
+			Email: get("PROCURA_OPERATOR_EMAIL"), DPOEmail: get("PROCURA_OPERATOR_DPO_EMAIL"),
+			PublicationDirector: get("PROCURA_OPERATOR_DIRECTOR"), Host: get("PROCURA_OPERATOR_HOST"),
 		},
 		FranceConnect: FranceConnect{
 			Issuer:       strings.TrimRight(get("PROCURA_FC_ISSUER"), "/"),
@@ -260,8 +294,8 @@ func (c Config) Validate() error {
 	if c.DBMaxIdleTime != 0 && c.DBMaxIdleTime < time.Second {
 		errs = append(errs, errors.New("PROCURA_DB_MAX_IDLE_TIME: at least 1s"))
 	}
-	if c.RetentionDays != 0 && (c.RetentionDays < 30 || c.RetentionDays > 3650) {
-		errs = append(errs, errors.New("PROCURA_RETENTION_DAYS: between 30 and 3650"))
+	if c.RetentionDays != 0 && (c.RetentionDays < 1826 || c.RetentionDays > 3650) {
+		errs = append(errs, errors.New("PROCURA_RETENTION_DAYS: between 1826 (the five years the signed mandate text promises) and 3650"))
 	}
 	if c.ShutdownTimeout != 0 && (c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute) {
 		errs = append(errs, errors.New("PROCURA_SHUTDOWN_TIMEOUT: between 1s and 10m"))

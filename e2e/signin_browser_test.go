@@ -64,3 +64,8 @@ func TestBrowserManagerFiltersTheJournalAndExports(t *testing.T) {
 		"PASSWORD="+app.DemoPassword,
 	)
 }
+
+func TestBrowserPublicPagesAndLegalPages(t *testing.T) {
+	base := procuraDev(t)
+	runBrowser(t, "pages.mjs", "BASE_URL="+base)
+}

@@ -27,7 +27,7 @@ type Usagers interface {
 	Exists(ctx context.Context, usagerID string) (bool, error)
 	Names(ctx context.Context, ids []string, search string) ([]usager.Named, error)
 	NotIdentifiedSince(ctx context.Context, before time.Time, afterID string, limit int) ([]string, error)
-	Erase(ctx context.Context, usagerID string, before time.Time, retentionDays int) error
+	Erase(ctx context.Context, usagerID string, before time.Time, details map[string]string) error
 }
 
 // Registry stores mandates and applies their rules.

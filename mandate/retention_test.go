@@ -2,6 +2,7 @@ package mandate_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -14,10 +15,18 @@ import (
 	"procura/usager"
 )
 
-// Past the retention period, a usager's identity and their mandates'
-// FranceConnect ID tokens are erased (one audited act), the mandates still
-// verify; a usager with a mandate ended recently, or renewed, is kept; one
-// identified again is restored.
+// Past the retention period (five years after the last mandate's end, as
+// the signed text promises), a usager's identity is erased and their
+// mandates deleted (one audited act); a usager with a mandate ended more
+// recently, or renewed, is kept; one identified again is restored. A
+// shorter retention is refused.
+func TestRetentionIsNeverShorterThanTheTextPromises(t *testing.T) {
+	f := newFixture(t, dbtest.SQLite(t))
+	if _, _, err := f.mandates.EraseExpiredIdentities(context.Background(), 365, 10, ""); err == nil {
+		t.Error("a retention of one year was accepted; the mandate text promises five")
+	}
+}
+
 func TestRetentionErasesIdentitiesPastTheirTime(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
@@ -51,38 +60,50 @@ func TestRetentionErasesIdentitiesPastTheirTime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// A year after the first ran out (and the renewal is still in its
-		// year).
-		f.clock.Advance(367 * 24 * time.Hour)
-		erased := 0
-		for after := ""; ; {
-			n, next, err := f.mandates.EraseExpiredIdentities(ctx, 365, 1, after)
-			if err != nil {
-				t.Fatal(err)
+		// Nearly five years after the first ran out: nothing is erased.
+		erase := func() int {
+			t.Helper()
+			erased := 0
+			for after := ""; ; {
+				n, next, err := f.mandates.EraseExpiredIdentities(ctx, mandate.MinRetentionDays, 1, after)
+				if err != nil {
+					t.Fatal(err)
+				}
+				erased += n
+				if next == "" {
+					return erased
+				}
+				after = next
 			}
-			erased += n
-			if next == "" {
-				break
-			}
-			after = next
 		}
-		if erased < 1 {
+		f.clock.Advance(time.Duration(mandate.MinRetentionDays-1) * 24 * time.Hour)
+		erase() // other tests' usagers share the PostgreSQL database: count none
+		if u, _ := f.usagers.Get(ctx, old.ID); u.ErasedAt != nil {
+			t.Fatal("erased before five years")
+		}
+		// Five years and a day after it ran out, the renewal (a year from
+		// its start, 181 days after the first mandate) ended less than
+		// five years ago.
+		f.clock.Advance(2 * 24 * time.Hour)
+		if erased := erase(); erased < 1 {
 			t.Fatalf("erased %d usagers, want at least the one whose mandate ended", erased)
 		}
 		u, err := f.usagers.Get(ctx, old.ID)
 		if err != nil || u.ErasedAt == nil || u.GivenName != usager.ErasedGivenName || u.Email != "" || u.Birthplace != "" {
 			t.Errorf("erased usager = %+v, %v", u, err)
 		}
-		var token string
-		d.Conn(ctx).Raw("SELECT fc_id_token FROM mandates WHERE id = ?", oldMandate.ID).Scan(&token)
-		if token != "" {
-			t.Error("the FranceConnect ID token of the erased usager's mandate is still stored")
+		if n := f.count("mandates WHERE id = '" + oldMandate.ID + "'"); n != 0 {
+			t.Error("the erased usager's mandate is still stored")
 		}
-		if _, err := f.mandates.VerifyStored(ctx, oldMandate.ID); err != nil {
-			t.Errorf("the erased usager's mandate no longer verifies: %v", err)
+		if n := f.count("permissions WHERE usager_id = '" + old.ID + "'"); n != 0 {
+			t.Errorf("%d permissions of the erased usager still stored", n)
 		}
-		if n := f.count("audit_entries WHERE action = '" + string(audit.ActionUsagerErased) + "' AND usager_id = '" + old.ID + "'"); n != 1 {
-			t.Errorf("%d erasure entries, want 1", n)
+		if _, err := f.mandates.VerifyStored(ctx, oldMandate.ID); !errors.Is(err, mandate.ErrNoSuchMandate) {
+			t.Errorf("verifying the deleted mandate = %v, want ErrNoSuchMandate", err)
+		}
+		entries, err := audit.New(d, time.Now).List(ctx, audit.Filter{UsagerID: old.ID, Action: audit.ActionUsagerErased})
+		if err != nil || len(entries) != 1 || entries[0].Details["mandates_deleted"] != "1" {
+			t.Errorf("erasure entries = %+v, %v; want one saying one mandate was deleted", entries, err)
 		}
 		if u, _ := f.usagers.Get(ctx, renewed.ID); u.ErasedAt != nil {
 			t.Errorf("a usager whose renewed mandate %s runs is erased", renewal.ID)

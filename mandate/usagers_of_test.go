@@ -95,9 +95,10 @@ func TestUsagersOfSearchesTheOrganisationOnly(t *testing.T) {
 			t.Errorf("the former name still finds: %v", names(listed))
 		}
 
-		// Erased at the end of retention: the names go from the list too.
+		// Erased at the end of retention: the names go from the list too;
+		// then its mandates deleted, the row goes.
 		err := d.InTx(ctx, func(ctx context.Context) error {
-			return f.usagers.Erase(ctx, marie.ID, f.clock.Now().Add(time.Hour), 365)
+			return f.usagers.Erase(ctx, marie.ID, f.clock.Now().Add(time.Hour), map[string]string{"retention_days": "1826"})
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -109,6 +110,18 @@ func TestUsagersOfSearchesTheOrganisationOnly(t *testing.T) {
 		d.Conn(ctx).Raw("SELECT COUNT(*) FROM organisation_usagers WHERE usager_id = ? AND (given_name LIKE '%Marie%' OR search_key <> '')", marie.ID).Scan(&left)
 		if left != 0 {
 			t.Errorf("organisation_usagers keeps an erased usager's names")
+		}
+		for _, q := range []string{"DELETE FROM permissions WHERE usager_id = ?", "DELETE FROM mandates WHERE usager_id = ?"} {
+			if err := d.Conn(ctx).Exec(q, marie.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		d.Conn(ctx).Raw("SELECT COUNT(*) FROM organisation_usagers WHERE usager_id = ?", marie.ID).Scan(&left)
+		if listed, _ := f.mandates.UsagersOf(ctx, f.org.ID, mandate.Listing{}); left != 0 || len(listed) != 0 {
+			t.Errorf("after its mandates were deleted: %d rows, listing %v", left, names(listed))
+		}
+		if listed, _ := f.mandates.UsagersOf(ctx, other.ID, mandate.Listing{}); len(listed) != 1 {
+			t.Errorf("another organisation's usager went too: %v", names(listed))
 		}
 	})
 }

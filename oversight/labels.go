@@ -49,6 +49,9 @@ var actionLabels = []struct {
 	{audit.ActionOrganisationCreated, "Organisation créée"},
 	{audit.ActionCrossOrganisationRefused, "Accès à une autre organisation refusé"},
 	{audit.ActionJournalExported, "Journal exporté"},
+	{audit.ActionAlertRaised, "Alerte relevée"},
+	{audit.ActionAlertAcknowledged, "Alerte prise en compte"},
+	{audit.ActionAlertThresholdsChanged, "Seuils des alertes modifiés"},
 }
 
 // ActionLabel is the act in French, or its code when it has no label.

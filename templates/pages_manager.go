@@ -21,6 +21,13 @@ type ManagerDashboardPage struct {
 	// CanListMandates links the mandate figures to the aidants' list of
 	// usagers, which only an aidant of the organisation may open.
 	CanListMandates bool
+	// Alerts are the open alerts, Acknowledged those taken into account
+	// lately; MoreAlerts counts the open ones beyond the list.
+	Alerts, Acknowledged []AlertView
+	MoreAlerts           int64
+	ThresholdsURL        string
+	// AlertNotice confirms an acknowledgement.
+	AlertNotice string
 }
 
 func (*ManagerDashboardPage) Template() string { return "manager_dashboard.html" }
@@ -33,7 +40,6 @@ type TeamRow struct {
 	Roles       string
 	Status      string
 	StatusLabel string
-	StatusClass string
 	Until       string
 }
 
@@ -76,6 +82,7 @@ type ManagerAidantPage struct {
 	Habilitated      bool
 	HabilitatedUntil string
 	TrainedOn        string
+	Status           string
 	StatusLabel      string
 	HasTOTP          bool
 	CardSerial       string
@@ -139,6 +146,8 @@ type ManagerSettingsPage struct {
 	Kept   []SettingsProcedure
 	Error  string
 	Notice string
+	// Thresholds are the alerts' form, with its own refusal and notice.
+	Thresholds AlertThresholdsForm
 }
 
 func (*ManagerSettingsPage) Template() string { return "manager_settings.html" }

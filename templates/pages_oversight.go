@@ -44,6 +44,13 @@ type ManagerActPage struct {
 	// Facts are the act's fields in French; Details its entry's details.
 	Facts, Details []Fact
 	JournalURL     string
+	// The act's place in the verifiable journal: Pending until the
+	// sequencer integrates it; then its receipt and the latest checkpoint,
+	// verified with the journal's key (ReceiptError if it does not verify).
+	Pending                  bool
+	ReceiptURL, ReceiptError string
+	LeafIndex, TreeSize      uint64
+	Checkpoint, CheckpointAt string
 }
 
 func (*ManagerActPage) Template() string { return "manager_act.html" }

@@ -44,6 +44,17 @@ type Layout struct {
 	SignOutAction string
 	// RequestID identifies the request, shown on error pages for support.
 	RequestID string
+	// HeaderNav is the header navigation of the signed-in person, by role; the
+	// web package fills it.
+	HeaderNav []NavLink
+}
+
+// NavLink is an entry of the header navigation.
+type NavLink struct {
+	Label string
+	URL   string
+	// Current marks the page being shown (aria-current="page").
+	Current bool
 }
 
 // Base gives access to the layout fields of any page embedding Layout.
@@ -66,7 +77,7 @@ func Parse(opts Options) (*Engine, error) {
 	if opts.AssetURL == nil {
 		return nil, fmt.Errorf("templates: Options.AssetURL is required")
 	}
-	funcs := template.FuncMap{"asset": opts.AssetURL}
+	funcs := template.FuncMap{"asset": opts.AssetURL, "badge": badgeClass}
 	layout, err := template.New(layoutFile).Funcs(funcs).ParseFS(files, layoutFile)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)

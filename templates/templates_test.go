@@ -125,3 +125,31 @@ func TestRenderUnknownPage(t *testing.T) {
 		t.Fatal("Render of an unknown page succeeded")
 	}
 }
+
+// A list shows each status as a coloured badge with its word, and each cell
+// names its column for the phone layout.
+func TestUsagersListBadgesAndCards(t *testing.T) {
+	e := parse(t)
+	page := &templates.UsagersPage{Layout: templates.Layout{Title: "Usagers et mandats"}, Usagers: []templates.UsagerRow{{
+		Name: "Jean-Luc D'Arcy", Birthdate: "le 3 novembre 1962",
+		Mandates: []templates.MandateRow{
+			{ID: "m1", Status: "active", StatusLabel: "actif", Procedures: "Social - Santé"},
+			{ID: "m2", Status: "revoked", StatusLabel: "révoqué", Procedures: "Logement"},
+		},
+	}}}
+	b, err := e.Render(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<table class="procura-cards">`,
+		`<td data-label="Statut"><span class="fr-badge fr-badge--sm fr-badge--success">actif</span></td>`,
+		`<td data-label="Statut"><span class="fr-badge fr-badge--sm fr-badge--error">révoqué</span></td>`,
+		`<a href="/aidant/mandats/m1">Voir le mandat</a>`,
+		`<td data-label="Démarches">Social - Santé</td>`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("usagers list lacks %s", want)
+		}
+	}
+}

@@ -12,9 +12,8 @@ import (
 
 // Retention (DESIGN.md §4, issue 13): the identity of a usager is kept while
 // a mandate of theirs is active or ended within the retention period, then
-// erased. The journal refers to usagers by pseudonym only, so it stays whole;
-// mandates keep the hash of the FranceConnect ID token their signature
-// covers, so they still verify.
+// erased, and their mandates deleted (package mandate). The journal refers
+// to usagers by pseudonym only, so it stays whole.
 
 // Placeholders of an erased identity: they fit the table's constraints and
 // say what happened wherever a name is shown (lists, attestations).
@@ -44,8 +43,9 @@ var ErrNotErasable = errors.New("usager: identified again since the retention ch
 // Erase replaces the identity of usagerID, last identified before before,
 // by placeholders and records usager.identity_erased, in the caller's
 // transaction (the caller erases what else holds the identity in the same
-// act). ErrNotErasable when the usager was identified again meanwhile.
-func (reg *Registry) Erase(ctx context.Context, usagerID string, before time.Time, retentionDays int) error {
+// act, and says so in details). ErrNotErasable when the usager was
+// identified again meanwhile.
+func (reg *Registry) Erase(ctx context.Context, usagerID string, before time.Time, details map[string]string) error {
 	if !db.InTransaction(ctx) {
 		return errors.New("usager: Erase must run inside the act's transaction")
 	}
@@ -63,5 +63,5 @@ func (reg *Registry) Erase(ctx context.Context, usagerID string, before time.Tim
 		return ErrNotErasable
 	}
 	return reg.journal.Record(ctx, audit.Entry{Action: audit.ActionUsagerErased, ActorKind: audit.ActorSystem, ActorID: "retention",
-		UsagerID: usagerID, Details: map[string]string{"retention_days": fmt.Sprint(retentionDays)}})
+		UsagerID: usagerID, Details: details})
 }

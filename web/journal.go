@@ -46,13 +46,18 @@ func (s *Server) handleActReceipt(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, errNotFound) // another usager's act: as if it did not exist
 		return
 	}
+	s.sendReceipt(w, r, rec)
+}
+
+// sendReceipt sends an act's receipt as a JSON file to download.
+func (s *Server) sendReceipt(w http.ResponseWriter, r *http.Request, rec audit.Receipt) {
 	body, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		s.serveError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="recu-acte-%d.json"`, id))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="recu-acte-%d.json"`, rec.Entry.ID))
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Write(append(body, '\n'))
 }

@@ -47,6 +47,9 @@ func (s *Server) managerRoutes() []route {
 		{"GET " + PathManagerJournalExport, s.handleManagerJournalExport},
 		{"GET " + PathManagerAct("{id}"), s.handleManagerAct},
 		{"GET " + PathManagerStatistics, s.handleManagerStatistics},
+		{"GET " + PathManagerActReceipt("{id}"), s.handleManagerActReceipt},
+		{"POST " + PathManagerAlertAcknowledge("{id}"), s.handleManagerAlertAcknowledge},
+		{"POST " + PathManagerAlertThresholds, s.handleManagerAlertThresholds},
 	}
 }
 
@@ -106,12 +109,27 @@ func (s *Server) handleManagerDashboard(w http.ResponseWriter, r *http.Request) 
 		s.serveError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, &templates.ManagerDashboardPage{
+	alerts, err := s.oversight.Alerts(ctx, mc.m)
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	page := &templates.ManagerDashboardPage{
 		Layout: templates.Layout{Title: "Tableau de bord"}, Nav: s.nav(mc, "tableau"),
 		Active: team.Active, Expiring: team.Expiring, NotHabilitated: team.NotHabilitated, Deactivated: team.Deactivated,
 		Invited: team.Invited, MandatesActive: mandates.Active, MandatesExpiring: mandates.Expiring, DelegatedLoginsThisWeek: logins,
-		CanListMandates: mc.Current.Has(account.RoleAidant),
-	})
+		CanListMandates: mc.Current.Has(account.RoleAidant), MoreAlerts: alerts.MoreOpen, ThresholdsURL: PathManagerSettings + "#seuils",
+	}
+	if r.URL.Query().Get("alerte") == "prise-en-compte" {
+		page.AlertNotice = "L'alerte est marquée comme prise en compte."
+	}
+	for _, a := range alerts.Open {
+		page.Alerts = append(page.Alerts, alertView(a))
+	}
+	for _, a := range alerts.Acknowledged {
+		page.Acknowledged = append(page.Acknowledged, alertView(a))
+	}
+	s.render(w, r, http.StatusOK, page)
 }
 
 // startOfWeek is Monday 00:00, Paris time, of the week of t.

@@ -7,8 +7,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"procura/account"
+	"procura/audit"
 	"procura/db"
 	"procura/db/dbtest"
 )
@@ -70,6 +72,8 @@ func (e *env) orgState(orgID string) string {
 			FROM accounts a WHERE a.id IN (SELECT account_id FROM memberships WHERE organisation_id = ?) ORDER BY a.id`,
 		"SELECT id || ':' || CAST(expires_at AS TEXT) || ':' || COALESCE(CAST(cancelled_at AS TEXT), '-') FROM invitations WHERE organisation_id = ? ORDER BY id",
 		"SELECT COUNT(*) FROM web_sessions WHERE account_id IN (SELECT account_id FROM memberships WHERE organisation_id = ?)",
+		"SELECT kind || ':' || COALESCE(CAST(acknowledged_at AS TEXT), 'open') FROM oversight_alerts WHERE organisation_id = ? ORDER BY id",
+		"SELECT CAST(volume_factor AS TEXT) || ':' || CAST(refusals AS TEXT) FROM oversight_alert_thresholds WHERE organisation_id = ?",
 	} {
 		var rows []string
 		if err := e.db.Conn(context.Background()).Raw(q, orgID).Scan(&rows).Error; err != nil {
@@ -97,6 +101,7 @@ func TestManagerRoutesAreIsolated(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d)
 		f := e.newManagerFixture()
+		alertA := e.alertOf(f.orgA, f.aidantA)
 		routes := e.srv.managerRoutes()
 		if len(routes) < 22 {
 			t.Fatalf("only %d manager routes", len(routes))
@@ -129,8 +134,11 @@ func TestManagerRoutesAreIsolated(t *testing.T) {
 				if strings.HasPrefix(pattern, PathManagerInvitations+"/") {
 					id = f.invitationA.ID
 				}
-				if pattern == PathManagerAct("{id}") {
+				if pattern == PathManagerAct("{id}") || pattern == PathManagerActReceipt("{id}") {
 					id = e.lastEntryOf(f.orgA.ID)
+				}
+				if pattern == PathManagerAlertAcknowledge("{id}") {
+					id = alertA
 				}
 				path := strings.ReplaceAll(pattern, "{id}", id)
 				before, crossBefore := e.orgState(f.orgA.ID), e.crossAttempts(who.signed.Account.ID)
@@ -181,6 +189,22 @@ func (e *env) lastEntryOf(orgID string) string {
 	var id int64
 	if err := e.db.Conn(context.Background()).Raw("SELECT MAX(id) FROM audit_entries WHERE organisation_id = ?", orgID).Scan(&id).Error; err != nil || id == 0 {
 		e.t.Fatalf("no entry of %s: %v", orgID, err)
+	}
+	return fmt.Sprint(id)
+}
+
+// alertOf raises an alert in org, through the maintenance loop's
+// computation: five refusals of aidant today. It returns the alert's id.
+func (e *env) alertOf(org account.Organisation, aidant account.Created) string {
+	e.t.Helper()
+	for i := range 5 {
+		e.record(audit.Entry{Time: e.clock.Now().Add(-time.Duration(i) * time.Minute), Action: audit.ActionDelegatedLoginRefused,
+			ActorKind: audit.ActorAidant, ActorID: aidant.Account.ID, OrganisationID: org.ID, Details: map[string]string{"reason": "expired"}})
+	}
+	e.runWatch()
+	var id int64
+	if err := e.db.Conn(context.Background()).Raw("SELECT MAX(id) FROM oversight_alerts WHERE organisation_id = ?", org.ID).Scan(&id).Error; err != nil || id == 0 {
+		e.t.Fatalf("no alert in %s: %v", org.ID, err)
 	}
 	return fmt.Sprint(id)
 }

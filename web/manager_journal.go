@@ -1,12 +1,16 @@
 package web
 
 import (
+	"encoding/json"
+	"errors"
 	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 
+	"procura/audit"
+	"procura/mandate"
 	"procura/oversight"
 	"procura/problem"
 	"procura/templates"
@@ -110,7 +114,75 @@ func (s *Server) handleManagerAct(w http.ResponseWriter, r *http.Request) {
 	for _, k := range slices.Sorted(maps.Keys(e.Details)) {
 		p.Details = append(p.Details, templates.Fact{Label: k, Value: e.Details[k]})
 	}
+	if err := s.actIntegration(r, p); err != nil {
+		s.serveError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, p)
+}
+
+// actIntegration fills the act page with the act's receipt and the latest
+// checkpoint, verified with the journal's keys as anyone would, or says
+// the act is not integrated yet.
+func (s *Server) actIntegration(r *http.Request, p *templates.ManagerActPage) error {
+	ctx := r.Context()
+	rec, err := s.journal.Receipt(ctx, p.ID)
+	if errors.Is(err, audit.ErrNotIntegrated) || errors.Is(err, audit.ErrNoCheckpoint) {
+		p.Pending = true
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	keys, err := s.journalKeys(ctx)
+	if err != nil {
+		return err
+	}
+	verifiers, err := audit.VerifierList(keys...)
+	if err != nil {
+		return err
+	}
+	if _, _, err := audit.VerifyReceipt(body, s.journalOrigin, verifiers); err != nil {
+		s.log.ErrorContext(ctx, "act receipt does not verify", "entry", p.ID, "err", err)
+		p.ReceiptError = "Le reçu de cet acte ne se vérifie pas avec la clé du journal : signalez-le à l'opérateur de Procura."
+		return nil
+	}
+	p.LeafIndex, p.TreeSize, p.Checkpoint = rec.LeafIndex, rec.TreeSize, rec.Checkpoint
+	p.ReceiptURL = PathManagerActReceipt(strconv.FormatInt(p.ID, 10))
+	if cp, err := s.journal.CheckpointAt(ctx, rec.TreeSize); err == nil {
+		p.CheckpointAt = mandate.FrenchDateTime(cp.CreatedAt, paris())
+	} else if !errors.Is(err, audit.ErrNoCheckpoint) {
+		return err
+	}
+	return nil
+}
+
+// handleManagerActReceipt sends the inclusion receipt of an act of the
+// organisation, the same file the usager space offers.
+func (s *Server) handleManagerActReceipt(w http.ResponseWriter, r *http.Request) {
+	mc, ok := s.loadManager(w, r)
+	if !ok {
+		return
+	}
+	row, err := s.oversight.Act(r.Context(), mc.m, r.PathValue("id"))
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	rec, err := s.journal.Receipt(r.Context(), row.ID)
+	if errors.Is(err, audit.ErrNotIntegrated) || errors.Is(err, audit.ErrNoCheckpoint) {
+		s.serveError(w, r, errReceiptNotReady)
+		return
+	}
+	if err != nil {
+		s.serveError(w, r, err)
+		return
+	}
+	s.sendReceipt(w, r, rec)
 }
 
 // lazyCSV sends the CSV headers with the first byte of the export, so that

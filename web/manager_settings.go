@@ -2,9 +2,11 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 
 	"procura/account"
+	"procura/mandate"
 	"procura/problem"
 	"procura/procedure"
 	"procura/templates"
@@ -27,19 +29,43 @@ func (s *Server) handleManagerSettings(w http.ResponseWriter, r *http.Request) {
 	if form.Get("fait") == "1" {
 		notice = "Les réglages de l'organisation sont enregistrés."
 	}
-	s.renderSettings(w, r, mc, http.StatusOK, o.Name, o.Procedures, "", notice)
+	s.renderSettings(w, r, mc, http.StatusOK, o.Name, o.Procedures, "", notice, nil)
 }
 
+// renderSettings shows the settings page; thresholds is the alerts' form
+// as typed, or nil for the stored thresholds.
 func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, mc managerCaller, status int, name string, checked []string,
-	message, notice string) {
+	message, notice string, thresholds *templates.AlertThresholdsForm) {
 	active, err := s.mandates.ActivePermissionsByProcedure(r.Context(), mc.m.OrganisationID, s.now())
 	if err != nil {
 		s.serveError(w, r, err)
 		return
 	}
+	if thresholds == nil {
+		t, changed, err := s.oversight.Thresholds(r.Context(), mc.m)
+		if err != nil {
+			s.serveError(w, r, err)
+			return
+		}
+		values := url.Values{}
+		for k, v := range t.Values() {
+			values.Set(k, v)
+		}
+		form := thresholdsForm(values)
+		if !changed.At.IsZero() {
+			form.Changed = mandate.FrenchDateTime(changed.At, paris())
+			if a, err := s.directory.Account(r.Context(), changed.By); err == nil {
+				form.Changed += " par " + a.Name()
+			}
+		}
+		if r.URL.Query().Get("seuils") == "1" {
+			form.Notice = "Les seuils des alertes sont enregistrés ; ils s'appliquent dès le prochain calcul des alertes."
+		}
+		thresholds = &form
+	}
 	page := &templates.ManagerSettingsPage{
 		Layout: templates.Layout{Title: "Organisation"}, Nav: s.nav(mc, "organisation"),
-		Name: name, SIRET: mc.Current.Organisation.SIRET, Error: message, Notice: notice,
+		Name: name, SIRET: mc.Current.Organisation.SIRET, Error: message, Notice: notice, Thresholds: *thresholds,
 	}
 	allowed := mc.Current.Organisation.Procedures
 	for _, p := range procedure.All() {
@@ -66,7 +92,7 @@ func (s *Server) handleManagerSettingsSave(w http.ResponseWriter, r *http.Reques
 	}
 	_, err = s.directory.UpdateOrganisation(r.Context(), mc.m, account.OrganisationSettings{Name: form.Get("name"), Procedures: form["procedure"]})
 	if problem.CodeOf(err) == problem.Invalid {
-		s.renderSettings(w, r, mc, http.StatusBadRequest, form.Get("name"), form["procedure"], problem.MessageOf(err), "")
+		s.renderSettings(w, r, mc, http.StatusBadRequest, form.Get("name"), form["procedure"], problem.MessageOf(err), "", nil)
 		return
 	}
 	if err != nil {

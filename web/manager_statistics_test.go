@@ -13,7 +13,7 @@ import (
 
 var (
 	chartBar  = regexp.MustCompile(`<rect [^>]*data-chart="([^"]+)" data-value="(\d+)"`)
-	tableCell = regexp.MustCompile(`<td data-chart="([^"]+)" data-value="(\d+)">(\d+)</td>`)
+	tableCell = regexp.MustCompile(`<td data-chart="([^"]+)" data-value="(\d+)" data-label="[^"]*">(\d+)</td>`)
 )
 
 // TestManagerStatisticsChartsMatchTables: every chart's bars are the

@@ -14,23 +14,23 @@ import (
 )
 
 // teamStatuses are the situations a team list filters on, in French.
-var teamStatuses = []struct{ value, label, class string }{
-	{"", "Toutes", ""},
-	{"habilitated", "Habilité", "fr-badge--success"},
-	{"expiring", "Habilitation finissant sous 30 jours", "fr-badge--warning"},
-	{"not_habilitated", "Non habilité", "fr-badge--error"},
-	{"manager", "Responsable (non aidant)", "fr-badge--info"},
-	{"deactivated", "Désactivé", ""},
-	{"invited", "Invitation en attente", "fr-badge--new"},
+var teamStatuses = []struct{ value, label string }{
+	{"", "Toutes"},
+	{"habilitated", "Habilité"},
+	{"expiring", "Habilitation finissant sous 30 jours"},
+	{"not_habilitated", "Non habilité"},
+	{"manager", "Responsable (non aidant)"},
+	{"deactivated", "Désactivé"},
+	{"invited", "Invitation en attente"},
 }
 
-func statusLabel(status string) (label, class string) {
+func statusLabel(status string) string {
 	for _, st := range teamStatuses {
 		if st.value == status {
-			return st.label, st.class
+			return st.label
 		}
 	}
-	return status, ""
+	return status
 }
 
 func rolesLabel(roles []account.Role) string {
@@ -77,9 +77,8 @@ func (s *Server) handleManagerAidants(w http.ResponseWriter, r *http.Request) {
 		page.Statuses = append(page.Statuses, templates.StatusOption{Value: st.value, Label: st.label, Selected: st.value == f.Status})
 	}
 	for _, t := range members {
-		label, class := statusLabel(t.Status(now))
 		page.Members = append(page.Members, templates.TeamRow{ID: t.ID, Name: t.Name(), Email: t.Email, Roles: rolesLabel(t.Roles),
-			Status: t.Status(now), StatusLabel: label, StatusClass: class, Until: frenchDate(t.HabilitatedUntil)})
+			Status: t.Status(now), StatusLabel: statusLabel(t.Status(now)), Until: frenchDate(t.HabilitatedUntil)})
 	}
 	for _, inv := range invitations {
 		page.Invitations = append(page.Invitations, templates.InvitationRow{ID: inv.ID, Name: inv.Account.Name(), Email: inv.Account.Email,
@@ -128,13 +127,12 @@ func (s *Server) renderMember(w http.ResponseWriter, r *http.Request, mc manager
 		return
 	}
 	now := s.now()
-	label, _ := statusLabel(t.Status(now))
 	page := &templates.ManagerAidantPage{
 		Layout: templates.Layout{Title: t.Name()}, Nav: s.nav(mc, "aidants"),
 		ID: t.ID, Name: t.Name(), Email: t.Email, Roles: rolesLabel(t.Roles), IsAidant: t.Has(account.RoleAidant),
 		IsManager: t.Has(account.RoleManager), Self: t.ID == mc.Account.ID, Active: t.Active, Pending: t.Pending,
 		Habilitated: t.Habilitated(now), HabilitatedUntil: frenchDate(t.HabilitatedUntil), TrainedOn: frenchDate(t.TrainedOn),
-		StatusLabel: label, HasTOTP: t.HasTOTP, CardSerial: t.CardSerial, Notice: notice,
+		Status: t.Status(now), StatusLabel: statusLabel(t.Status(now)), HasTOTP: t.HasTOTP, CardSerial: t.CardSerial, Notice: notice,
 		TrainedOnInput: typed.Get("trained_on"), MonthsInput: typed.Get("months"), SerialInput: typed.Get("serial"),
 	}
 	if page.MonthsInput == "" {

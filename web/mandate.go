@@ -231,7 +231,8 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	signature := strings.TrimSpace(form.Get("signature"))
 	if signature == "" {
 		// Nothing to check yet: the form to paste a signature.
-		s.render(w, r, http.StatusOK, &templates.VerifyPage{Layout: templates.Layout{Title: "Vérification d'un mandat"}, Ask: true})
+		s.render(w, r, http.StatusOK, &templates.VerifyPage{Layout: templates.Layout{Title: "Vérification d'un mandat"}, Ask: true,
+			KeysURL: s.settings.BaseURL + MandateKeysPath})
 		return
 	}
 	v, err := s.mandates.Verify(r.Context(), signature)

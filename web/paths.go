@@ -43,6 +43,11 @@ const (
 	// The journal's public page (its tiles are served under it).
 	PathJournal = "/journal"
 
+	// The legal pages, linked from every page's footer.
+	PathLegalNotice   = "/mentions-legales"
+	PathPersonalData  = "/donnees-personnelles"
+	PathAccessibility = "/accessibilite"
+
 	// The delegated login's pages.
 	PathChoice            = "/oidc/choix"
 	PathOIDCLogoutConfirm = "/oidc/deconnexion"
@@ -111,3 +116,14 @@ func PathActReceipt(id string) string { return "/usager/actes/" + id + "/recu" }
 
 // PathManagerAct is one act of the organisation's journal.
 func PathManagerAct(id string) string { return PathManagerJournal + "/" + id }
+
+// PathManagerActReceipt is the inclusion receipt of an act, in the manager space.
+func PathManagerActReceipt(id string) string { return PathManagerAct(id) + "/recu" }
+
+// The managers' alerts: the thresholds' form (on the settings page) and
+// the acknowledgement of one alert.
+const PathManagerAlertThresholds = PathManagerSettings + "/alertes"
+
+func PathManagerAlertAcknowledge(id string) string {
+	return PathManager + "/alertes/" + id + "/prise-en-compte"
+}

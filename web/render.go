@@ -28,11 +28,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p te
 }
 
 // fillLayout sets the request id and, when someone is signed in, their
-// name and the CSRF token of the sign-out form. For an anonymous visitor it
+// name, their header navigation and the CSRF token of the sign-out form. For an anonymous visitor it
 // reads the session only if the browser sent a cookie, and writes nothing:
 // a page with a form asks for its token with csrfToken.
 func (s *Server) fillLayout(w http.ResponseWriter, r *http.Request, l *templates.Layout) error {
 	l.RequestID = audit.RequestID(r.Context())
+	if l.SignOutAction == PathUsagerSignOut && l.HeaderNav == nil {
+		l.HeaderNav = usagerNav(r)
+	}
 	accountID, err := s.sessions.AccountID(r)
 	if errors.Is(err, ErrNotSignedIn) {
 		if l.CSRFToken == "" {
@@ -54,6 +57,13 @@ func (s *Server) fillLayout(w http.ResponseWriter, r *http.Request, l *templates
 			return fmt.Errorf("web: signed-in account %s: %w", accountID, err)
 		}
 		l.SignedInName = a.Name()
+		// A page that names the signed-in person itself (the delegated
+		// login's choice) is a step of a journey: no navigation away.
+		if l.HeaderNav == nil && l.SignOutAction == "" {
+			if l.HeaderNav, err = s.headerNav(r, a); err != nil {
+				return fmt.Errorf("web: navigation of %s: %w", accountID, err)
+			}
+		}
 	}
 	return nil
 }

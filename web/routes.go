@@ -79,6 +79,11 @@ func (s *Server) routes() http.Handler {
 
 	// The journal, public: what its checkpoints are, and a receipt check.
 	s.pages.HandleFunc("GET "+PathJournal, s.handleJournalPage)
+
+	// The legal notice, the personal-data page, the accessibility statement.
+	s.pages.HandleFunc("GET "+PathLegalNotice, s.handleLegalNotice)
+	s.pages.HandleFunc("GET "+PathPersonalData, s.handlePersonalData)
+	s.pages.HandleFunc("GET "+PathAccessibility, s.handleAccessibility)
 	s.pages.HandleFunc("GET "+PathFranceConnectCallback, s.handleFranceConnectCallback)
 	s.pages.HandleFunc("GET "+PathFranceConnectLogout, s.handleFranceConnectLogoutReturn)
 

@@ -47,6 +47,15 @@ type Settings struct {
 	MaxBodyBytes int64
 	// TrustProxyHeaders takes the client IP from X-Forwarded-For.
 	TrustProxyHeaders bool
+	// Operator is who runs the service, named on the legal pages.
+	Operator templates.Operator
+	// RetentionDays is the retention of usagers' identities
+	// (PROCURA_RETENTION_DAYS), stated on the personal-data page; zero
+	// means the default, 365.
+	RetentionDays int
+	// EmailKeepDays is how long a sent email stays in the outbox, stated
+	// on the personal-data page.
+	EmailKeepDays int
 }
 
 // Deps is what the server needs.

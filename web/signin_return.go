@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // When a page needs a signed-in aidant or manager and nobody is signed in,
@@ -144,19 +143,4 @@ func (s *Server) endNotice(reason string, formKept bool) string {
 			"rempli avec ce que vous aviez saisi (sauf les mots de passe et les codes), pour que vous le vérifiiez et l'envoyiez."
 	}
 	return notice
-}
-
-// frenchDuration says d in whole hours or minutes: "30 minutes",
-// "10 heures", "1 heure".
-func frenchDuration(d time.Duration) string {
-	if d >= time.Hour && d%time.Hour == 0 {
-		if h := int(d / time.Hour); h > 1 {
-			return fmt.Sprintf("%d heures", h)
-		}
-		return "1 heure"
-	}
-	if m := int(d.Round(time.Minute) / time.Minute); m > 1 {
-		return fmt.Sprintf("%d minutes", m)
-	}
-	return "1 minute"
 }

@@ -3,7 +3,7 @@
 // "Se connecter avec Procura", picks the usager and the procedure, and
 // lands back signed in as the usager with the act claim shown; the
 // service's logout ends the aidant's Procura session.
-import { run, totp, expect, expectText } from './lib.mjs';
+import { run, totp, expect, expectText, expectOnPhone } from './lib.mjs';
 
 const base = process.env.BASE_URL;
 const seed = process.env.TOTP_SEED;
@@ -67,4 +67,16 @@ await run('delegated', async (page) => {
   await page.goto(`${base}/aidant`);
   await page.waitForURL(/\/connexion/);
   expect(new URL(page.url()).pathname === '/connexion', 'still signed in at Procura');
+  // The usager sees the act in their space; on a phone, the organisation
+  // and the aidant who acted stay in view.
+  await page.goto(`${base}/usager`);
+  await page.getByRole('button', { name: /FranceConnect/ }).click();
+  await page.getByRole('button', { name: /Jean-Luc/ }).click();
+  await page.waitForURL(`${base}/usager/espace`);
+  await expectText(page, 'Connexion à un service');
+  await expectOnPhone(page, {
+    'the organisation of an act': page.locator('#actes td[data-label="Organisation"]'),
+    'the aidant of an act': page.locator('#actes td[data-label="Aidant"]'),
+    'the status of a mandate': page.locator('[id^="statut-mandat-"]'),
+  });
 });

@@ -2,7 +2,7 @@
 // organisation); the demo manager opens the journal, filters it by that
 // aidant, sees the sign-in, and downloads the export of that filter.
 import { readFile } from 'node:fs/promises';
-import { run, totp, expect, expectText } from './lib.mjs';
+import { run, totp, expect, expectText, newPage, closePage, expectOnPhone } from './lib.mjs';
 
 const base = process.env.BASE_URL;
 
@@ -16,10 +16,9 @@ async function signIn(page, email, code) {
 }
 
 await run('journal', async (page) => {
-  const other = await page.context().browser().newContext({ locale: 'fr-FR' });
-  const aidant = await other.newPage();
+  const aidant = await newPage(page.context().browser());
   await signIn(aidant, process.env.AIDANT_EMAIL, totp(process.env.AIDANT_TOTP_SEED));
-  await other.close();
+  await closePage(aidant);
 
   await signIn(page, process.env.MANAGER_EMAIL, totp(process.env.MANAGER_TOTP_SEED));
   await page.goto(`${base}/responsable`);
@@ -44,4 +43,14 @@ await run('journal', async (page) => {
   expect(text.startsWith('\ufeffidentifiant;date_heure_paris;acte;'), `export starts with ${text.slice(0, 40)}`);
   expect(text.includes(';aidant.sign_in;Connexion à Procura;aidant;'), 'the sign-in is not in the export');
   expect(!text.includes('Dominique'), "the export holds acts of someone else than the aidant");
+  await expectOnPhone(page, {
+    'who acted': page.locator('tbody td[data-label="Par"]'),
+    'the act': page.locator('tbody td[data-label="Acte"]'),
+  });
+  // The manager's other pages.
+  for (const [link, path] of [['Statistiques', '/responsable/statistiques'], ['Équipe', '/responsable/aidants'],
+    ['Organisation', '/responsable/organisation'], ['Tableau de bord', '/responsable']]) {
+    await page.getByRole('link', { name: link, exact: true }).first().click();
+    await page.waitForURL(`${base}${path}`);
+  }
 });

@@ -3,7 +3,7 @@
 // in their own browser, sets a password, enrols an authenticator app from
 // the key shown; the manager records their habilitation; the person, now
 // habilitated, may create mandates, and signs in again with a fresh code.
-import { run, totp, expect, expectText } from './lib.mjs';
+import { run, totp, expect, expectText, newPage, closePage, expectOnPhone } from './lib.mjs';
 
 const base = process.env.BASE_URL;
 
@@ -18,7 +18,7 @@ async function signIn(page, email, password, code) {
 await run('manager', async (page) => {
   await signIn(page, process.env.MANAGER_EMAIL, process.env.PASSWORD, totp(process.env.MANAGER_TOTP_SEED));
   await page.waitForURL(`${base}/aidant`);
-  await page.getByRole('link', { name: /Espace responsable/ }).click();
+  await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Espace responsable' }).click();
   await page.waitForURL(`${base}/responsable`);
   await expectText(page, 'Tableau de bord');
 
@@ -34,9 +34,7 @@ await run('manager', async (page) => {
   expect(link.includes('/invitation/'), `no link shown: ${link}`);
 
   // The invited person, in another browser.
-  const other = await page.context().browser().newContext({ locale: 'fr-FR' });
-  const person = await other.newPage();
-  person.setDefaultTimeout(15000);
+  const person = await newPage(page.context().browser());
   await person.goto(link.replace(/^https?:\/\/[^/]+/, base));
   await expectText(person, 'Bienvenue Inès');
   const password = 'un mot de passe assez long';
@@ -52,6 +50,10 @@ await run('manager', async (page) => {
 
   // The manager records the habilitation.
   await page.goto(`${base}/responsable/aidants?q=${encodeURIComponent(email)}`);
+  await expectOnPhone(page, {
+    'the situation of a member': page.locator('tbody .fr-badge'),
+    '"Gérer"': page.getByRole('link', { name: 'Gérer' }),
+  });
   await page.getByRole('link', { name: 'Gérer' }).click();
   const today = new Date().toISOString().slice(0, 10);
   await page.getByLabel('Date de la formation').fill(today);
@@ -66,5 +68,5 @@ await run('manager', async (page) => {
   await signIn(person, email, password, totp(seed, Date.now() + 30000));
   await person.waitForURL(`${base}/aidant`);
   await expectText(person, 'Nouveau mandat');
-  await other.close();
+  await closePage(person);
 });

@@ -2,7 +2,7 @@
 // attestation, opens the verification link, revokes one procedure then the
 // whole mandate, and sees the statuses change.
 import { execFileSync } from 'node:child_process';
-import { run, totp, expect, expectText } from './lib.mjs';
+import { run, totp, expect, expectText, expectOnPhone } from './lib.mjs';
 
 const base = process.env.BASE_URL;
 const seed = process.env.TOTP_SEED;
@@ -29,7 +29,11 @@ await run('mandate', async (page) => {
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL(`${base}/aidant`);
 
-  await page.getByRole('link', { name: 'Nouveau mandat' }).click();
+  // The home page's call to action shows its label, not a blank square.
+  const newMandate = page.locator('#contenu').getByRole('link', { name: 'Nouveau mandat' });
+  const box = await newMandate.boundingBox();
+  expect(box.width > 100, `"Nouveau mandat" is ${box.width} px wide: its label is clipped`);
+  await newMandate.click();
   await page.locator('#demarche-social').check({ force: true });
   await page.locator('#demarche-logement').check({ force: true });
   await page.getByLabel('6 mois (182 jours)').check({ force: true });
@@ -86,4 +90,16 @@ await run('mandate', async (page) => {
   expect((await page.locator('#statut-mandat').textContent()).trim() === 'révoqué', 'mandate not revoked');
   await page.getByRole('link', { name: 'Vérifier la signature' }).click();
   expect((await page.locator('#statut-verifie').textContent()).trim() === 'révoqué', 'verification not revoked');
+  // The usagers list, from the header navigation: the revoked mandate's
+  // badge says so in words and colour, and on a phone its status and its
+  // link stay in view.
+  await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Usagers et mandats' }).click();
+  await page.waitForURL(`${base}/aidant/usagers`);
+  const badge = page.locator('tbody .fr-badge').first();
+  expect((await badge.textContent()).trim() === 'révoqué', 'the list does not say revoked');
+  expect((await badge.getAttribute('class')).includes('fr-badge--error'), 'a revoked badge is not red');
+  await expectOnPhone(page, {
+    'the status of a mandate': page.locator('tbody .fr-badge'),
+    '"Voir le mandat"': page.getByRole('link', { name: 'Voir le mandat' }),
+  });
 });

@@ -8,9 +8,10 @@
 -- §10; BENCHMARKS.md).
 --
 -- The database keeps it, not Go: a row is added with an organisation's
--- first mandate from a usager (trigger on mandates), and the names follow
--- the usagers row (trigger on usagers: a new identification, the retention
--- erasure). Nobody writes it otherwise.
+-- first mandate from a usager and removed with its last (triggers on
+-- mandates: the retention deletes them), and the names follow the usagers
+-- row (trigger on usagers: a new identification, the retention erasure).
+-- Nobody writes it otherwise.
 CREATE TABLE organisation_usagers (
     organisation_id UUID NOT NULL REFERENCES organisations (id),
     usager_id       TEXT NOT NULL REFERENCES usagers (id) ON DELETE CASCADE,
@@ -47,3 +48,13 @@ CREATE TRIGGER organisation_usagers_on_usager AFTER UPDATE OF given_name, family
     FOR EACH ROW WHEN (OLD.given_name IS DISTINCT FROM NEW.given_name OR OLD.family_name IS DISTINCT FROM NEW.family_name
         OR OLD.birthdate IS DISTINCT FROM NEW.birthdate OR OLD.search_key IS DISTINCT FROM NEW.search_key)
     EXECUTE FUNCTION organisation_usagers_follow();
+
+CREATE FUNCTION organisation_usagers_remove() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM organisation_usagers o
+    WHERE o.organisation_id = OLD.organisation_id AND o.usager_id = OLD.usager_id
+      AND NOT EXISTS (SELECT 1 FROM mandates m WHERE m.organisation_id = OLD.organisation_id AND m.usager_id = OLD.usager_id);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER organisation_usagers_on_mandate_deleted AFTER DELETE ON mandates
+    FOR EACH ROW EXECUTE FUNCTION organisation_usagers_remove();

@@ -4,9 +4,10 @@
 -- organisation's rows through the primary key.
 --
 -- The database keeps it, not Go: a row is added with an organisation's
--- first mandate from a usager (trigger on mandates), and the names follow
--- the usagers row (trigger on usagers: a new identification, the retention
--- erasure). Nobody writes it otherwise.
+-- first mandate from a usager and removed with its last (triggers on
+-- mandates: the retention deletes them), and the names follow the usagers
+-- row (trigger on usagers: a new identification, the retention erasure).
+-- Nobody writes it otherwise.
 CREATE TABLE organisation_usagers (
     organisation_id TEXT NOT NULL REFERENCES organisations (id),
     usager_id       TEXT NOT NULL REFERENCES usagers (id) ON DELETE CASCADE,
@@ -33,4 +34,11 @@ BEGIN
     UPDATE organisation_usagers
     SET given_name = NEW.given_name, family_name = NEW.family_name, birthdate = NEW.birthdate, search_key = NEW.search_key
     WHERE usager_id = NEW.id;
+END;
+
+CREATE TRIGGER organisation_usagers_on_mandate_deleted AFTER DELETE ON mandates
+BEGIN
+    DELETE FROM organisation_usagers
+    WHERE organisation_id = OLD.organisation_id AND usager_id = OLD.usager_id
+      AND NOT EXISTS (SELECT 1 FROM mandates m WHERE m.organisation_id = OLD.organisation_id AND m.usager_id = OLD.usager_id);
 END;
