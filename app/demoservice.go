@@ -42,7 +42,7 @@ func (a *App) registerDemoService(ctx context.Context) error {
 		all = append(all, p.ID)
 	}
 	_, _, err = a.Clients.Register(ctx, account.Operator, authz.ClientRegistration{
-		ID: DevDemoClientID, Name: "Service démo", Secret: DevDemoClientSecret,
+		ID: DevDemoClientID, Name: "Caisse d'allocations de démonstration", Secret: DevDemoClientSecret,
 		RedirectURIs:              []string{a.DemoService.RedirectURI()},
 		PostLogoutRedirectURIs:    []string{a.DemoService.PostLogoutRedirectURI()},
 		UserinfoSignedResponseAlg: "ES256", Procedures: all,

@@ -65,7 +65,7 @@ func freePort(t *testing.T) int {
 
 // procuraDev runs `procura dev` on a fresh SQLite store and a free port, and
 // returns its base URL once it answers /readyz.
-func procuraDev(t *testing.T) string {
+func procuraDev(t *testing.T, env ...string) string {
 	t.Helper()
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -76,6 +76,7 @@ func procuraDev(t *testing.T) string {
 		"PROCURA_BASE_URL="+base,
 		fmt.Sprintf("PROCURA_LISTEN_ADDR=127.0.0.1:%d", port),
 	)
+	cmd.Env = append(cmd.Env, env...)
 	stdout, _ := cmd.StdoutPipe()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

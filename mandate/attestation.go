@@ -133,8 +133,11 @@ func writeMandateSummary(d *document, a AttestationData, procs []procedure.Proce
 
 	d.heading("Durée et consentement", 4*lineHeight)
 	d.field("Durée", oneLine(a.DurationLabel))
-	d.field("Début", FrenchDateTime(a.SignedAt, paris)+" (heure de Paris)")
-	d.field("Fin", FrenchDateTime(a.ExpiresAt, paris)+", sauf révocation avant cette date")
+	d.field("Début", FrenchParisDateTime(a.SignedAt, paris))
+	d.field("Fin", FrenchParisDateTime(a.ExpiresAt, paris)+", sauf révocation avant cette date")
+	if note := DaylightSavingNote(a.SignedAt, a.ExpiresAt, paris); note != "" {
+		d.field("Changement d’heure", note)
+	}
 	if renews := oneLine(a.Renews); renews != "" {
 		d.field("Renouvellement", "ce mandat renouvelle le mandat n° "+renews)
 	}

@@ -116,7 +116,7 @@ func writeRevocation(d *document, r RevocationData, procs []procedure.Procedure,
 	writeOrganisationFields(d, r.Organisation, "Organisation (mandataire)")
 
 	d.heading("Révocation", 3*lineHeight)
-	d.field("Date", FrenchDateTime(r.RevokedAt, paris)+" (heure de Paris)")
+	d.field("Date", FrenchParisDateTime(r.RevokedAt, paris))
 	d.field("Révoqué par", revokerText(r))
 	if oneLine(r.Reason) != "" {
 		d.field("Motif", oneLine(r.Reason))

@@ -7,6 +7,7 @@ import (
 
 	"procura/db"
 	"procura/procedure"
+	"procura/usager"
 )
 
 // Scope is whose mandates a lookup may find: an organisation's (for its
@@ -92,8 +93,8 @@ type UsagerMandates struct {
 
 // Listing selects the usagers an aidant looks for.
 type Listing struct {
-	// Search matches the beginning of a word of a name, any case or accent
-	// (usager.Registry.Names).
+	// Search matches any part of a name, any case or accent
+	// (usager.SearchPattern).
 	Search string
 	// Status keeps usagers with at least one mandate in that status; empty
 	// keeps all.
@@ -108,17 +109,19 @@ func (r *Registry) UsagersOf(ctx context.Context, organisationID string, l Listi
 	if limit <= 0 || limit > 200 {
 		limit = 200
 	}
-	// The organisation's usagers from this package's table, their names
-	// (and the search) from the usager registry.
-	var all []string
-	if err := r.db.Conn(ctx).Model(&mandateRow{}).Distinct("usager_id").Where("organisation_id = ?", organisationID).
-		Pluck("usager_id", &all).Error; err != nil {
+	// The organisation's usagers from organisation_usagers, the read model
+	// the database keeps (migration 0017): one range of its primary key,
+	// filtered by the search, never the whole usagers table.
+	q := r.db.Conn(ctx).Table("organisation_usagers").Select("usager_id AS id, given_name, family_name, birthdate").
+		Where("organisation_id = ?", organisationID)
+	if pattern, ok := usager.SearchPattern(l.Search); ok {
+		q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
+	}
+	var usagers []usager.Named
+	if err := q.Find(&usagers).Error; err != nil {
 		return nil, fmt.Errorf("mandate: list usagers: %w", err)
 	}
-	usagers, err := r.usagers.Names(ctx, all, l.Search)
-	if err != nil {
-		return nil, err
-	}
+	usager.SortNamed(usagers)
 	if len(usagers) > limit {
 		usagers = usagers[:limit]
 	}

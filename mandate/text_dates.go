@@ -37,6 +37,34 @@ func FrenchDateTime(t time.Time, loc *time.Location) string {
 	return fmt.Sprintf("%s à %d h %02d", FrenchDate(t, loc), t.Hour(), t.Minute())
 }
 
+// FrenchParisDateTime is FrenchDateTime in Paris, saying so, as pages and
+// attestations write the times a mandate begins and ends: "30 mars 2027 à
+// 11 h 00 (heure de Paris)". paris is Paris().
+func FrenchParisDateTime(t time.Time, paris *time.Location) string {
+	return FrenchDateTime(t, paris) + " (heure de Paris)"
+}
+
+// DaylightSavingNote explains, when the clocks change in loc between from
+// and to (a mandate's signature and its end), why the end is not at the
+// time of day of the signature: a mandate lasts whole days of 24 hours
+// (DESIGN.md §4: expiry = signature time + duration). It is "" when the
+// two times have the same offset (no change, or two that cancel out).
+func DaylightSavingNote(from, to time.Time, loc *time.Location) string {
+	from, to = from.In(loc), to.In(loc)
+	_, before := from.Zone()
+	_, after := to.Zone()
+	change := "d’été"
+	switch {
+	case after == before:
+		return ""
+	case after < before:
+		change = "d’hiver"
+	}
+	return fmt.Sprintf("Le passage à l’heure %s a lieu pendant le mandat : sa durée se compte en jours de 24 heures, "+
+		"c’est pourquoi l’heure de fin (%d h %02d) diffère d’une heure de l’heure de signature (%d h %02d).",
+		change, to.Hour(), to.Minute(), from.Hour(), from.Minute())
+}
+
 func frenchDay(d int) string {
 	if d == 1 {
 		return "1er"
@@ -60,6 +88,24 @@ func FrenchBirthdate(s string) (string, error) {
 		return fmt.Sprintf("%s %d (jour inconnu)", frenchMonths[month-1], year), nil
 	default:
 		return fmt.Sprintf("%s %s %d", frenchDay(day), frenchMonths[month-1], year), nil
+	}
+}
+
+// FrenchBornOn formats a FranceConnect birthdate to follow "né(e)" in a
+// sentence: "le 1er mars 1962", "en mars 1962" (day unknown), "en 1962"
+// (day and month unknown), never "né(e) le 1962".
+func FrenchBornOn(s string) (string, error) {
+	year, month, day, err := parseBirthdate(s)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case month == 0:
+		return fmt.Sprintf("en %d", year), nil
+	case day == 0:
+		return fmt.Sprintf("en %s %d", frenchMonths[month-1], year), nil
+	default:
+		return fmt.Sprintf("le %s %s %d", frenchDay(day), frenchMonths[month-1], year), nil
 	}
 }
 

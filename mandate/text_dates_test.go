@@ -1,6 +1,7 @@
 package mandate
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,6 +84,56 @@ func TestFrenchBirthdate(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tt.want)
 			case got != tt.want:
 				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFrenchBornOn(t *testing.T) {
+	for in, want := range map[string]string{"1985-04-12": "le 12 avril 1985", "1962-03-01": "le 1er mars 1962",
+		"1970-08-00": "en août 1970", "1978-00-00": "en 1978"} {
+		if got, err := FrenchBornOn(in); err != nil || got != want {
+			t.Errorf("FrenchBornOn(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"bad", "1978-00-12", "1978-02-30", ""} {
+		if got, err := FrenchBornOn(in); err == nil {
+			t.Errorf("FrenchBornOn(%q) = %q, want an error", in, got)
+		}
+	}
+}
+
+// A mandate lasts whole days of 24 hours: across a change of the clocks,
+// its end in Paris is an hour later or earlier in the day than its
+// signature, and the pages say why.
+func TestDaylightSavingNote(t *testing.T) {
+	paris, err := Paris()
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	tests := []struct {
+		name     string
+		signed   time.Time
+		days     int
+		wantEnd  string
+		wantNote string
+	}{
+		{"across summer time", time.Date(2027, time.March, 10, 10, 0, 0, 0, paris), 31, "10 avril 2027 à 11 h 00 (heure de Paris)", "heure d’été a lieu pendant le mandat : sa durée se compte en jours de 24 heures, c’est pourquoi l’heure de fin (11 h 00) diffère d’une heure de l’heure de signature (10 h 00)."},
+		{"across winter time", time.Date(2026, time.October, 1, 10, 0, 0, 0, paris), 31, "1er novembre 2026 à 9 h 00 (heure de Paris)", "heure d’hiver"},
+		{"no change", time.Date(2026, time.November, 24, 23, 59, 0, 0, paris), 1, "25 novembre 2026 à 23 h 59 (heure de Paris)", ""},
+		{"a year: both changes", time.Date(2026, time.November, 24, 10, 0, 0, 0, paris), 365, "24 novembre 2027 à 10 h 00 (heure de Paris)", ""},
+		{"ends in the night of the change", time.Date(2027, time.February, 26, 23, 59, 0, 0, paris), 31, "30 mars 2027 à 0 h 59 (heure de Paris)", "heure d’été"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			end := tt.signed.Add(time.Duration(tt.days) * day)
+			if got := FrenchParisDateTime(end, paris); got != tt.wantEnd {
+				t.Errorf("end = %q, want %q", got, tt.wantEnd)
+			}
+			note := DaylightSavingNote(tt.signed, end, paris)
+			if (tt.wantNote == "") != (note == "") || !strings.Contains(note, tt.wantNote) {
+				t.Errorf("note = %q, want one about %q", note, tt.wantNote)
 			}
 		})
 	}

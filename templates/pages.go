@@ -29,6 +29,9 @@ type SignInPage struct {
 	Error string
 	// Notice is an information banner (signed out, session ended).
 	Notice string
+	// Return is the page the sign-in continues to (a safe path of the
+	// site, checked by web).
+	Return string
 }
 
 func (*SignInPage) Template() string { return "signin.html" }
@@ -119,6 +122,10 @@ type UsagerMandateRow struct {
 	Suspended bool
 	// Controller is the organisation's contact and its DPO's.
 	Controller OrganisationContact
+	// AttestationURL downloads the mandate's attestation; RevocationURL,
+	// when something was revoked, its revocation attestation.
+	AttestationURL string
+	RevocationURL  string
 }
 
 // ActRow is an act of the journal, as the usager sees it.

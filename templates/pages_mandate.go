@@ -23,6 +23,8 @@ type MandateNewPage struct {
 	Procedures   []ProcedureChoice
 	Durations    []DurationChoice
 	Error        string
+	// Notice tops the form shown again after the session ended.
+	Notice string
 }
 
 func (*MandateNewPage) Template() string { return "mandate_new.html" }
@@ -38,17 +40,22 @@ type TextBlock struct {
 // the mandate text, the consent and the aidant's TOTP.
 type MandateRecapPage struct {
 	Layout
-	UsagerName   string
+	UsagerName string
+	// UsageName is the usager's nom d'usage, if any.
+	UsageName    string
 	Birthdate    string
 	Organisation string
 	SIRET        string
 	AidantName   string
 	Procedures   []ProcedureView
 	Duration     string
-	ExpiresAt    string
-	TextVersion  string
-	Text         []TextBlock
-	Error        string
+	// ExpiresAt is when the mandate would end if signed now, in Paris
+	// time; EndNote explains a change of the clocks in between.
+	ExpiresAt   string
+	EndNote     string
+	TextVersion string
+	Text        []TextBlock
+	Error       string
 	// FranceConnectEmail is the usager's address from FranceConnect;
 	// Notify and NotifyEmail keep what was chosen when the form is
 	// refused.
@@ -107,9 +114,15 @@ type PermissionRow struct {
 // attestations.
 type MandatePage struct {
 	Layout
-	Mandate     MandateRow
-	UsagerName  string
-	Birthdate   string
+	Mandate    MandateRow
+	UsagerName string
+	// UsageName is the usager's nom d'usage, if any.
+	UsageName string
+	Birthdate string
+	// EndsAt is the end's date and time in Paris; EndNote explains a
+	// change of the clocks during the mandate.
+	EndsAt      string
+	EndNote     string
 	Permissions []PermissionRow
 	Revocable   bool
 	Renewable   bool

@@ -5,9 +5,10 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
-	"procura/db"
 	"slices"
 	"strings"
+
+	"procura/db"
 )
 
 // Named is how a list shows a usager: the pseudonym, names and birthdate.
@@ -35,8 +36,8 @@ func (reg *Registry) Names(ctx context.Context, ids []string, search string) ([]
 		} else {
 			q = q.Where("id IN ?", chunk)
 		}
-		if key := SearchKey(search); key != "" {
-			q = q.Where(`search_key LIKE ? ESCAPE '\'`, "%"+escapeLike(key)+"%")
+		if pattern, ok := SearchPattern(search); ok {
+			q = q.Where(`search_key LIKE ? ESCAPE '\'`, pattern)
 		}
 		var some []Named
 		if err := q.Find(&some).Error; err != nil {
@@ -44,6 +45,13 @@ func (reg *Registry) Names(ctx context.Context, ids []string, search string) ([]
 		}
 		named = append(named, some...)
 	}
+	SortNamed(named)
+	return named, nil
+}
+
+// SortNamed sorts usagers as lists show them: by family then given name
+// (folded, SearchKey), then id.
+func SortNamed(named []Named) {
 	// Folded once per usager, not per comparison.
 	type keyed struct {
 		family, given string
@@ -60,7 +68,18 @@ func (reg *Registry) Names(ctx context.Context, ids []string, search string) ([]
 	for i, k := range sorted {
 		named[i] = k.n
 	}
-	return named, nil
+}
+
+// SearchPattern is the LIKE pattern (escape character \) that finds search
+// anywhere in a search_key column (of usagers, or of the
+// organisation_usagers read model that copies it); false when search folds
+// to nothing (everyone matches).
+func SearchPattern(search string) (string, bool) {
+	key := SearchKey(search)
+	if key == "" {
+		return "", false
+	}
+	return "%" + escapeLike(key) + "%", true
 }
 
 // namesChunk bounds the ids of one query, far below the engines' limits

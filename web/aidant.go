@@ -25,7 +25,7 @@ type caller struct {
 func (s *Server) loadCaller(w http.ResponseWriter, r *http.Request) (caller, bool) {
 	accountID, err := s.sessions.AccountID(r)
 	if errors.Is(err, ErrNotSignedIn) {
-		http.Redirect(w, r, PathSignIn, http.StatusSeeOther)
+		s.redirectToSignIn(w, r)
 		return caller{}, false
 	}
 	if err != nil {
@@ -80,7 +80,7 @@ func (s *Server) handleAidantHome(w http.ResponseWriter, r *http.Request) {
 		IsAidant:     c.Current.Has(account.RoleAidant),
 	}
 	if c.Account.HabilitatedUntil != nil {
-		page.HabilitatedUntil = c.Account.HabilitatedUntil.In(paris()).Format("02/01/2006")
+		page.HabilitatedUntil = frenchDay(*c.Account.HabilitatedUntil)
 	}
 	for _, role := range c.Current.Roles {
 		page.Roles = append(page.Roles, roleLabels[role])

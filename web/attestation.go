@@ -3,12 +3,15 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
+	"procura/account"
 	"procura/audit"
 	"procura/mandate"
 	"procura/problem"
+	"procura/usager"
 )
 
 // verificationURL is the public page an attestation's QR code opens.
@@ -23,7 +26,69 @@ func (s *Server) handleMandateAttestation(w http.ResponseWriter, r *http.Request
 	if !ok {
 		return
 	}
-	c, m, u := mp.caller, mp.mandate, mp.usager
+	s.sendMandateAttestation(w, r, mp.caller.Current.Organisation, mp.mandate, mp.usager)
+}
+
+// handleRevocationAttestation sends the attestation of what was revoked in
+// a mandate of the caller's organisation.
+func (s *Server) handleRevocationAttestation(w http.ResponseWriter, r *http.Request) {
+	mp, ok := s.loadMandate(w, r, r.PathValue("id"))
+	if !ok {
+		return
+	}
+	s.sendRevocationAttestation(w, r, mp.caller.Current.Organisation, mp.mandate, mp.usager)
+}
+
+// handleUsagerMandateAttestation sends, in the usager's space, the
+// attestation of one of the mandates the signed-in usager gave. Another
+// usager's mandate is not found: the lookup is scoped to the usager.
+func (s *Server) handleUsagerMandateAttestation(w http.ResponseWriter, r *http.Request) {
+	u, m, o, ok := s.loadUsagerMandate(w, r)
+	if !ok {
+		return
+	}
+	s.sendMandateAttestation(w, r, o, m, u)
+}
+
+// handleUsagerRevocationAttestation sends, in the usager's space, the
+// revocation attestation of one of their mandates.
+func (s *Server) handleUsagerRevocationAttestation(w http.ResponseWriter, r *http.Request) {
+	u, m, o, ok := s.loadUsagerMandate(w, r)
+	if !ok {
+		return
+	}
+	s.sendRevocationAttestation(w, r, o, m, u)
+}
+
+// loadUsagerMandate loads the signed-in usager, the mandate of the path
+// among those they gave (any other id, another usager's included, is
+// ErrNotFound), and its organisation.
+func (s *Server) loadUsagerMandate(w http.ResponseWriter, r *http.Request) (usager.Usager, mandate.Mandate, account.Organisation, bool) {
+	u, ok := s.loadUsager(w, r)
+	if !ok {
+		return usager.Usager{}, mandate.Mandate{}, account.Organisation{}, false
+	}
+	ms, err := s.mandates.MandatesOfUsager(r.Context(), u.ID)
+	if err != nil {
+		s.serveError(w, r, err)
+		return usager.Usager{}, mandate.Mandate{}, account.Organisation{}, false
+	}
+	i := slices.IndexFunc(ms, func(m mandate.Mandate) bool { return m.ID == r.PathValue("id") })
+	if i < 0 {
+		s.serveError(w, r, mandate.ErrNotFound)
+		return usager.Usager{}, mandate.Mandate{}, account.Organisation{}, false
+	}
+	o, err := s.directory.Organisation(r.Context(), ms[i].OrganisationID)
+	if err != nil {
+		s.serveError(w, r, err)
+		return usager.Usager{}, mandate.Mandate{}, account.Organisation{}, false
+	}
+	return u, ms[i], o, true
+}
+
+// sendMandateAttestation renders and sends the attestation of m, given by
+// u to organisation o.
+func (s *Server) sendMandateAttestation(w http.ResponseWriter, r *http.Request, o account.Organisation, m mandate.Mandate, u usager.Usager) {
 	aidant, err := s.directory.Account(r.Context(), m.AidantID)
 	if err != nil {
 		s.serveError(w, r, err)
@@ -32,9 +97,9 @@ func (s *Server) handleMandateAttestation(w http.ResponseWriter, r *http.Request
 	duration, _ := mandate.DurationByDays(m.DurationDays)
 	pdf, err := mandate.RenderMandateAttestation(mandate.AttestationData{
 		MandateID:    m.ID,
-		Organisation: mandate.AttestationOrganisation{Name: c.Current.Organisation.Name, SIRET: c.Current.Organisation.SIRET},
+		Organisation: mandate.AttestationOrganisation{Name: o.Name, SIRET: o.SIRET},
 		AidantName:   aidant.Name(),
-		Usager:       mandate.AttestationUsager{GivenNames: u.GivenName, FamilyName: u.FamilyName, UsageName: u.PreferredUsername, Birthdate: u.Birthdate},
+		Usager:       attestationUsager(u),
 		Procedures:   m.Procedures(), DurationLabel: duration.Label, SignedAt: m.SignedAt, ExpiresAt: m.ExpiresAt,
 		TextVersion: m.TextVersion, TextSHA256: m.TextSHA256, Signature: m.Signature, VerificationURL: s.verificationURL(m.ID),
 		Consent: mandate.Consent{UsagerDeclared: true, AidantConfirmedAt: m.TOTPConfirmedAt, EmailNotifications: m.NotifyUsager},
@@ -49,18 +114,13 @@ func (s *Server) handleMandateAttestation(w http.ResponseWriter, r *http.Request
 
 var errNothingRevoked = problem.New(problem.NotFound, "Ce mandat n'a fait l'objet d'aucune révocation.")
 
-// handleRevocationAttestation sends the attestation of what was revoked in
-// a mandate: the whole mandate, or the procedures revoked one by one.
-func (s *Server) handleRevocationAttestation(w http.ResponseWriter, r *http.Request) {
-	mp, ok := s.loadMandate(w, r, r.PathValue("id"))
-	if !ok {
-		return
-	}
-	c, m, u := mp.caller, mp.mandate, mp.usager
+// sendRevocationAttestation renders and sends the attestation of what was
+// revoked in m: the whole mandate, or the procedures revoked one by one.
+func (s *Server) sendRevocationAttestation(w http.ResponseWriter, r *http.Request, o account.Organisation, m mandate.Mandate, u usager.Usager) {
 	data := mandate.RevocationData{
 		MandateID:    m.ID,
-		Organisation: mandate.AttestationOrganisation{Name: c.Current.Organisation.Name, SIRET: c.Current.Organisation.SIRET},
-		Usager:       mandate.AttestationUsager{GivenNames: u.GivenName, FamilyName: u.FamilyName, UsageName: u.PreferredUsername, Birthdate: u.Birthdate},
+		Organisation: mandate.AttestationOrganisation{Name: o.Name, SIRET: o.SIRET},
+		Usager:       attestationUsager(u),
 		WholeMandate: m.RevokedAt != nil, MandateSignedAt: m.SignedAt, VerificationURL: s.verificationURL(m.ID),
 	}
 	byKind, byID := m.RevokedByKind, m.RevokedByID
@@ -77,7 +137,7 @@ func (s *Server) handleRevocationAttestation(w http.ResponseWriter, r *http.Requ
 			revokedAt, byKind, byID = *p.EndedAt, p.EndedByKind, p.EndedByID
 		}
 	}
-	if len(data.Procedures) == 0 && m.RevokedAt == nil {
+	if !hasRevocation(m) {
 		s.serveError(w, r, errNothingRevoked)
 		return
 	}
@@ -92,6 +152,17 @@ func (s *Server) handleRevocationAttestation(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	sendPDF(w, "attestation-revocation-"+m.ID+".pdf", pdf)
+}
+
+// hasRevocation reports whether m, or one of its procedures, was revoked:
+// whether it has a revocation attestation.
+func hasRevocation(m mandate.Mandate) bool {
+	return m.RevokedAt != nil || slices.ContainsFunc(m.Permissions, func(p mandate.Permission) bool { return p.EndReason == mandate.EndRevoked })
+}
+
+// attestationUsager is u as attestations print them, nom d'usage included.
+func attestationUsager(u usager.Usager) mandate.AttestationUsager {
+	return mandate.AttestationUsager{GivenNames: u.GivenName, FamilyName: u.FamilyName, UsageName: u.PreferredUsername, Birthdate: u.Birthdate}
 }
 
 // revoker says who revoked, as the attestation prints it.

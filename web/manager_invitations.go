@@ -17,9 +17,15 @@ func (s *Server) handleManagerNewMember(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, &templates.ManagerNewMemberPage{
+	page := &templates.ManagerNewMemberPage{
 		Layout: templates.Layout{Title: "Inviter ou ajouter"}, Nav: s.nav(mc, "nouveau"), RoleAidant: true,
-	})
+	}
+	// The invitation form posted after the session ended (form_saved.go).
+	if form, ok := s.savedFormFor(w, r, mc.Account.ID, PathManagerInvitations); ok {
+		page.GivenName, page.FamilyName, page.Email = form.Get("given_name"), form.Get("family_name"), form.Get("email")
+		page.RoleAidant, page.RoleManager = slices.Contains(form["role"], "aidant"), slices.Contains(form["role"], "manager")
+	}
+	s.render(w, r, http.StatusOK, page)
 }
 
 func formRoles(form url.Values) []account.Role {
@@ -87,7 +93,7 @@ func (s *Server) renderInvitationLink(w http.ResponseWriter, r *http.Request, mc
 	s.render(w, r, http.StatusOK, &templates.ManagerInvitationLinkPage{
 		Layout: templates.Layout{Title: "Lien d'invitation"}, Nav: s.nav(mc, "aidants"),
 		Name: issued.Account.Name(), Email: issued.Account.Email, Link: s.settings.BaseURL + PathInvitation(issued.Token),
-		ExpiresAt: issued.ExpiresAt.In(paris()).Format("02/01/2006 à 15:04"),
+		ExpiresAt: frenchMoment(issued.ExpiresAt),
 	})
 }
 

@@ -45,7 +45,7 @@ func frenchDate(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.In(paris()).Format("02/01/2006")
+	return frenchDay(*t)
 }
 
 // handleManagerAidants lists the team, filtered, and the open invitations.
@@ -82,7 +82,7 @@ func (s *Server) handleManagerAidants(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, inv := range invitations {
 		page.Invitations = append(page.Invitations, templates.InvitationRow{ID: inv.ID, Name: inv.Account.Name(), Email: inv.Account.Email,
-			ExpiresAt: inv.ExpiresAt.In(paris()).Format("02/01/2006 à 15:04"), Expired: inv.Expired(now)})
+			ExpiresAt: frenchMoment(inv.ExpiresAt), Expired: inv.Expired(now)})
 	}
 	s.render(w, r, http.StatusOK, page)
 }

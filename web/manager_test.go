@@ -262,7 +262,7 @@ func TestManagerNotAidantIsToldWhy(t *testing.T) {
 	org, _ := e.orgAndAidant(true)
 	mc := e.signInAidant(e.addAccount(org.ID, account.RoleManager))
 	resp, body := e.follow(mc, PathMandateNew)
-	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "pas habilité comme aidant") {
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "sans rôle d&#39;aidant") {
 		t.Errorf("new mandate as a manager = %d", resp.StatusCode)
 	}
 	if _, home := e.follow(mc, PathAidantHome); !strings.Contains(home, "sans rôle d&#39;aidant") && !strings.Contains(home, "sans rôle d'aidant") {

@@ -70,7 +70,7 @@ func (s *Server) mandateRow(m mandate.Mandate, now time.Time) templates.MandateR
 		}
 	}
 	st := m.Status(now)
-	return templates.MandateRow{ID: m.ID, SignedAt: mandate.FrenchDate(m.SignedAt, paris()), ExpiresAt: mandate.FrenchDate(m.ExpiresAt, paris()),
+	return templates.MandateRow{ID: m.ID, SignedAt: frenchDay(m.SignedAt), ExpiresAt: frenchDay(m.ExpiresAt),
 		Status: string(st), StatusLabel: st.Label(), Procedures: strings.Join(labels, ", ")}
 }
 
@@ -127,7 +127,8 @@ func (s *Server) renderMandate(w http.ResponseWriter, r *http.Request, id string
 	m, u, now := mp.mandate, mp.usager, s.now()
 	page := &templates.MandatePage{
 		Layout:  templates.Layout{Title: "Mandat"},
-		Mandate: s.mandateRow(m, now), UsagerName: u.Name(), Birthdate: bornOn(u.Birthdate),
+		Mandate: s.mandateRow(m, now), UsagerName: u.Name(), UsageName: u.PreferredUsername, Birthdate: bornOn(u.Birthdate),
+		EndsAt: mandate.FrenchParisDateTime(m.ExpiresAt, paris()), EndNote: mandate.DaylightSavingNote(m.SignedAt, m.ExpiresAt, paris()),
 		Durations: durationChoices(m.DurationDays), VerifyURL: s.verificationURL(m.ID), Notice: notice, Error: message,
 	}
 	for _, p := range m.Permissions {
@@ -296,5 +297,5 @@ func frenchTimestamp(s string) string {
 	if err != nil {
 		return s
 	}
-	return mandate.FrenchDateTime(t, paris())
+	return frenchMoment(t)
 }

@@ -46,12 +46,23 @@ var blockKinds = map[mandate.TextBlockKind]string{
 
 var errNoDraft = problem.New(problem.Invalid, "Aucun mandat n'est en cours de création, ou il a expiré : recommencez depuis « Nouveau mandat ».")
 
+// errManagerNotAidant tells a manager without the aidant role what they
+// can do instead, rather than that nobody gave a mandate.
+var errManagerNotAidant = problem.New(problem.Forbidden,
+	"Vous êtes responsable de structure sans rôle d'aidant dans cette organisation : vous ne pouvez ni créer de mandat "+
+		"ni consulter les mandats des usagers. Depuis l'espace responsable, vous pouvez gérer l'équipe et les habilitations "+
+		"et consulter le journal des actes ; un responsable peut vous donner le rôle d'aidant.")
+
 // requireAidant loads the caller and checks they are an aidant of their
 // current organisation.
 func (s *Server) requireAidant(w http.ResponseWriter, r *http.Request) (caller, bool) {
 	c, ok := s.loadCaller(w, r)
 	if ok && !c.Current.Has(account.RoleAidant) {
-		s.serveError(w, r, account.ErrNotHabilitated)
+		err := account.ErrNotHabilitated
+		if c.Current.Has(account.RoleManager) {
+			err = errManagerNotAidant
+		}
+		s.serveError(w, r, err)
 		return caller{}, false
 	}
 	return c, ok
@@ -63,11 +74,27 @@ func (s *Server) handleMandateNewPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.renderMandateNew(w, r, c, http.StatusOK, nil, 0, "")
+	if !c.Account.Habilitated(s.now()) {
+		// Said before the form is filled, not after.
+		s.serveError(w, r, account.ErrNotHabilitated)
+		return
+	}
+	// The form posted after the session ended (form_saved.go).
+	if form, ok := s.savedFormFor(w, r, c.Account.ID, PathMandateNew); ok {
+		days, _ := strconv.Atoi(form.Get("duration"))
+		s.renderMandateNew(w, r, c, http.StatusOK, form["procedures"], days, "", noticeFormRestored)
+		return
+	}
+	s.renderMandateNew(w, r, c, http.StatusOK, nil, 0, "", "")
 }
 
-func (s *Server) renderMandateNew(w http.ResponseWriter, r *http.Request, c caller, status int, checked []string, days int, message string) {
-	page := &templates.MandateNewPage{Layout: templates.Layout{Title: "Nouveau mandat"}, Organisation: c.Current.Organisation.Name, Error: message}
+// noticeFormRestored tops a form shown again with what was typed before
+// the session ended.
+const noticeFormRestored = "Voici ce que vous aviez choisi avant la fin de votre session. Rien n'a encore été enregistré : vérifiez, puis envoyez le formulaire."
+
+func (s *Server) renderMandateNew(w http.ResponseWriter, r *http.Request, c caller, status int, checked []string, days int, message, notice string) {
+	page := &templates.MandateNewPage{Layout: templates.Layout{Title: "Nouveau mandat"}, Organisation: c.Current.Organisation.Name,
+		Error: message, Notice: notice}
 	for _, id := range c.Current.Organisation.Procedures {
 		if p, ok := procedure.ByID(id); ok {
 			page.Procedures = append(page.Procedures, templates.ProcedureChoice{
@@ -113,7 +140,7 @@ func (s *Server) handleMandateNew(w http.ResponseWriter, r *http.Request) {
 		problemMsg = account.ErrNotHabilitated
 	}
 	if problemMsg != nil {
-		s.renderMandateNew(w, r, c, http.StatusBadRequest, procs, days, problem.MessageOf(problemMsg))
+		s.renderMandateNew(w, r, c, http.StatusBadRequest, procs, days, problem.MessageOf(problemMsg), "")
 		return
 	}
 	draft := mandateDraft{OrganisationID: c.Current.Organisation.ID, Procedures: procs, DurationDays: days, StartedAt: s.now()}
@@ -215,11 +242,15 @@ func (s *Server) renderRecap(w http.ResponseWriter, r *http.Request, c caller, s
 	duration, _ := mandate.DurationByDays(d.DurationDays)
 	page := &templates.MandateRecapPage{
 		Layout:     templates.Layout{Title: "Récapitulatif du mandat"},
-		UsagerName: u.Name(), Birthdate: bornOn(u.Birthdate), Organisation: c.Current.Organisation.Name,
+		UsagerName: u.Name(), UsageName: u.PreferredUsername, Birthdate: bornOn(u.Birthdate), Organisation: c.Current.Organisation.Name,
 		SIRET: c.Current.Organisation.SIRET, AidantName: c.Account.Name(), Duration: duration.Label,
-		ExpiresAt: mandate.FrenchDate(s.now().Add(time.Duration(d.DurationDays)*24*time.Hour), paris()), TextVersion: text.Version, Error: message,
+		TextVersion: text.Version, Error: message,
 		FranceConnectEmail: u.Email, Notify: form.Get("notify") == "1", NotifyEmail: form.Get("notify_email"),
 	}
+	// As mandate.Registry.Create computes it: whole days of 24 hours.
+	now := s.now()
+	end := now.Add(time.Duration(d.DurationDays) * 24 * time.Hour)
+	page.ExpiresAt, page.EndNote = mandate.FrenchParisDateTime(end, paris()), mandate.DaylightSavingNote(now, end, paris())
 	for _, id := range d.Procedures {
 		if p, ok := procedure.ByID(id); ok {
 			page.Procedures = append(page.Procedures, templates.ProcedureView{ID: p.ID, Label: p.Label, Warning: p.Warning})

@@ -74,6 +74,14 @@ func PathRevocationAttestation(id string) string { return PathMandate(id) + "/re
 func PathVerifyMandate(id string) string         { return PathVerify + "/" + id }
 func PathUsagerMandateRevoke(id string) string   { return "/usager/mandats/" + id + "/revoquer" }
 
+// The attestations of a mandate, downloaded by the usager who gave it.
+func PathUsagerMandateAttestation(id string) string {
+	return "/usager/mandats/" + id + "/attestation.pdf"
+}
+func PathUsagerRevocationAttestation(id string) string {
+	return "/usager/mandats/" + id + "/revocation.pdf"
+}
+
 // The manager space (responsable de structure), all under PathManager: its
 // routes are managerRoutes (manager_routes.go), which the isolation test
 // walks. An invitation's link is public: its token is the credential.

@@ -73,6 +73,8 @@ func (s *Server) routes() http.Handler {
 	s.pages.HandleFunc("POST "+PathUsagerSignOut, s.handleUsagerSignOut)
 	s.pages.HandleFunc("GET "+PathUsagerMandateRevoke("{id}"), s.handleUsagerRevokeConfirm)
 	s.pages.HandleFunc("POST "+PathUsagerMandateRevoke("{id}"), s.handleUsagerRevoke)
+	s.pages.HandleFunc("GET "+PathUsagerMandateAttestation("{id}"), s.handleUsagerMandateAttestation)
+	s.pages.HandleFunc("GET "+PathUsagerRevocationAttestation("{id}"), s.handleUsagerRevocationAttestation)
 	s.pages.HandleFunc("GET "+PathActReceipt("{id}"), s.handleActReceipt)
 	s.pages.HandleFunc("GET "+PathNotMe, s.handleNotMePage)
 	s.pages.HandleFunc("POST "+PathNotMe, s.handleNotMeIdentify)
@@ -156,7 +158,9 @@ func (s *Server) routed(mux *http.ServeMux, csrf bool) http.Handler {
 		}
 		if csrf {
 			if err := s.checkCSRF(r); err != nil {
-				s.serveError(w, r, err)
+				if !s.postAfterSessionEnd(w, r, err) {
+					s.serveError(w, r, err)
+				}
 				return
 			}
 		}

@@ -31,6 +31,29 @@ type sessionCache struct {
 	err     error
 	// anonymousCSRF is the anonymous token set in this request's response.
 	anonymousCSRF string
+	// ended is set when the browser presented a session that has ended.
+	ended *endedSession
+}
+
+// noteEnded remembers, for the rest of the request, that the session the
+// browser presented has ended, and why.
+func noteEnded(r *http.Request, e endedSession) {
+	if c, ok := r.Context().Value(sessionCacheKey{}).(*sessionCache); ok {
+		c.ended = &e
+	}
+}
+
+// Ended reports whether the browser presented a session that has ended
+// (loading the request's session if not done yet), and why.
+func (st *SessionStore) Ended(r *http.Request) (endedSession, bool) {
+	if _, err := st.Session(r); err != nil {
+		return endedSession{}, false
+	}
+	c, ok := r.Context().Value(sessionCacheKey{}).(*sessionCache)
+	if !ok || c.ended == nil {
+		return endedSession{}, false
+	}
+	return *c.ended, true
 }
 
 // cachePerRequest gives each request a place for its session, so that the

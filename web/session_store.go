@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -22,8 +23,13 @@ import (
 //   - The cookie holds only a random 32-byte id (base64url); the table holds
 //     its SHA-256, so reading the table gives no usable cookie.
 //   - A session ends when unused for the idle timeout (last_seen_at + idle)
-//     or at its absolute end (created_at + max age). An ended session is
-//     deleted when next presented and the request gets a new, empty one.
+//     or at its absolute end (created_at + max age). When an ended session
+//     is next presented, the request gets a new, empty one, and its row's
+//     data is erased (PurgeExpired erases it too, later, for sessions
+//     nobody presents): the bare row (id hash, account id, times) stays for
+//     endedKeep, so that the sign-in page can say why the session ended and
+//     a form posted after the end can be kept for the same account
+//     (endedSession).
 //   - A deleted row is a signed-out session: EndAccountSessions deletes an
 //     account's rows, which signs it out on its next request, and Save never
 //     brings a deleted row back.
@@ -48,6 +54,30 @@ var (
 )
 
 const touchInterval = time.Minute
+
+// endedKeep is how long the bare row of an ended session is kept (its data
+// erased) before PurgeExpired deletes it: long enough for a person back
+// the next morning to be told why they must sign in again.
+const endedKeep = 24 * time.Hour
+
+// erasedData is the data of an ended session's row.
+var erasedData = []byte("{}")
+
+// Why a session presented by the browser has ended, as the sign-in page's
+// "fin" parameter says it.
+const (
+	endIdle     = "inactivite" // unused for the idle timeout
+	endAbsolute = "duree"      // reached its absolute end
+	endClosed   = "fermee"     // its row was deleted: signed out, or ended by the account package (deactivation, new password or card)
+)
+
+// endedSession is what the store knows of a session the browser presented
+// but that has ended: why, and whose it was (for an account's session
+// ended by a timeout; "" otherwise).
+type endedSession struct {
+	reason    string
+	accountID string
+}
 
 // Session cookie names. The __Host- prefix makes browsers refuse the cookie
 // unless it is Secure, has Path=/ and no Domain: no subdomain or plain-http
@@ -115,18 +145,29 @@ func (st *SessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	}
 	ctx := r.Context()
 	var row sessionRow
-	res := st.db.Conn(ctx).Raw("SELECT data, created_at, last_seen_at FROM web_sessions WHERE id_hash = ?", hash).Find(&row)
+	res := st.db.Conn(ctx).Raw("SELECT data, account_id, created_at, last_seen_at FROM web_sessions WHERE id_hash = ?", hash).Find(&row)
 	if res.Error != nil {
 		return s, fmt.Errorf("web: load session: %w", res.Error)
 	}
 	if res.RowsAffected == 0 {
+		noteEnded(r, endedSession{reason: endClosed})
 		return s, nil
 	}
 	now := st.now()
 	if !now.Before(st.expiresAt(row.CreatedAt, row.LastSeenAt)) {
-		if err := st.deleteRow(ctx, hash); err != nil {
-			return s, err
+		if !bytes.Equal(row.Data, erasedData) {
+			if err := st.db.Conn(ctx).Exec("UPDATE web_sessions SET data = ? WHERE id_hash = ?", erasedData, hash).Error; err != nil {
+				return s, fmt.Errorf("web: erase ended session: %w", err)
+			}
 		}
+		ended := endedSession{reason: endIdle}
+		if !now.Before(row.CreatedAt.Add(st.maxAge)) {
+			ended.reason = endAbsolute
+		}
+		if row.AccountID != nil {
+			ended.accountID = *row.AccountID
+		}
+		noteEnded(r, ended)
 		return s, nil
 	}
 	values, err := decodeValues(row.Data)
@@ -225,16 +266,22 @@ func (st *SessionStore) EndAccountSessions(ctx context.Context, accountID string
 	return res.RowsAffected, nil
 }
 
-// PurgeExpired deletes the rows of sessions that have ended and that nobody
-// presented again (New deletes the others), and returns how many. Run it
-// from time to time; several instances may run it at once. expires_at is
-// kept in UTC, whose SQLite text form sorts in time order.
+// PurgeExpired erases the data of the sessions that have ended (New erases
+// it when the browser presents one), deletes the rows of those that ended
+// more than endedKeep ago, and returns how many rows it erased or deleted.
+// Run it from time to time; several instances may run it at once.
+// expires_at is kept in UTC, whose SQLite text form sorts in time order.
 func (st *SessionStore) PurgeExpired(ctx context.Context) (int64, error) {
-	res := st.db.Conn(ctx).Exec("DELETE FROM web_sessions WHERE expires_at <= ?", st.now().UTC())
-	if res.Error != nil {
-		return 0, fmt.Errorf("web: purge sessions: %w", res.Error)
+	now := st.now().UTC()
+	erased := st.db.Conn(ctx).Exec("UPDATE web_sessions SET data = ? WHERE expires_at <= ? AND data <> ?", erasedData, now, erasedData)
+	if erased.Error != nil {
+		return 0, fmt.Errorf("web: erase ended sessions: %w", erased.Error)
 	}
-	return res.RowsAffected, nil
+	deleted := st.db.Conn(ctx).Exec("DELETE FROM web_sessions WHERE expires_at <= ?", now.Add(-endedKeep))
+	if deleted.Error != nil {
+		return 0, fmt.Errorf("web: purge sessions: %w", deleted.Error)
+	}
+	return erased.RowsAffected + deleted.RowsAffected, nil
 }
 
 // expiresAt is when a session created and last seen at these times ends:

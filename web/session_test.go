@@ -224,8 +224,8 @@ func TestIdleTimeout(t *testing.T) {
 		if got := e.whoami(e.client); got != "anonymous" {
 			t.Fatalf("after 30 min of idleness: %q, want anonymous", got)
 		}
-		if n := e.sessionRows("id_hash = ?", rowOf(t, ck)); n != 0 {
-			t.Error("the ended session's row was not deleted")
+		if n := e.sessionRows("id_hash = ? AND data = ?", rowOf(t, ck), erasedData); n != 1 {
+			t.Error("the ended session's data was not erased, or its bare row not kept")
 		}
 	})
 }
@@ -247,8 +247,8 @@ func TestAbsoluteTimeout(t *testing.T) {
 		if got := e.whoami(e.client); got != "anonymous" {
 			t.Fatalf("after 10 h: %q, want anonymous", got)
 		}
-		if n := e.sessionRows("id_hash = ?", rowOf(t, ck)); n != 0 {
-			t.Error("the ended session's row was not deleted")
+		if n := e.sessionRows("id_hash = ? AND data = ?", rowOf(t, ck), erasedData); n != 1 {
+			t.Error("the ended session's data was not erased, or its bare row not kept")
 		}
 	})
 }
@@ -401,11 +401,19 @@ func TestPurgeExpired(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n != 1 || e.sessionRows("id_hash = ?", rowOf(t, abandoned)) != 0 {
-			t.Errorf("purged %d rows; abandoned row left: %d", n, e.sessionRows("id_hash = ?", rowOf(t, abandoned)))
+		if n != 1 || e.sessionRows("id_hash = ? AND data = ?", rowOf(t, abandoned), erasedData) != 1 {
+			t.Errorf("purged %d rows; abandoned row erased and kept: %d", n, e.sessionRows("id_hash = ? AND data = ?", rowOf(t, abandoned), erasedData))
 		}
 		if e.sessionRows("id_hash = ?", rowOf(t, e.cookie(kept))) != 1 {
 			t.Error("a live session was purged")
+		}
+		// A day after its end, the bare row goes too.
+		e.clock.Advance(endedKeep)
+		if _, err := e.srv.sessions.PurgeExpired(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.sessionRows("id_hash = ?", rowOf(t, abandoned)); n != 0 {
+			t.Errorf("the row of a session ended a day ago is still there")
 		}
 	})
 }

@@ -35,7 +35,7 @@ func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 	// (prompt=login, max_age): the form is then shown anyway.
 	reauth := r.URL.Query().Get("service") == "1" && s.hasPending(r)
 	if _, err := s.sessions.AccountID(r); err == nil && !reauth {
-		http.Redirect(w, r, PathAidantHome, http.StatusSeeOther)
+		http.Redirect(w, r, s.afterSignIn(r, r.URL.Query().Get(paramReturn)), http.StatusSeeOther)
 		return
 	}
 	tok, err := s.sessions.CSRFToken(w, r)
@@ -43,11 +43,15 @@ func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
 		s.serveError(w, r, err)
 		return
 	}
+	q := r.URL.Query()
 	page := &templates.SignInPage{Layout: templates.Layout{Title: "Connexion", CSRFToken: tok}}
+	if safeReturnPath(q.Get(paramReturn)) {
+		page.Return = q.Get(paramReturn)
+	}
 	switch {
-	case r.URL.Query().Get("fin") == "1":
-		page.Notice = noticeSignedOut
-	case r.URL.Query().Get("mdp") == "1":
+	case q.Has(paramEnd) || q.Get(paramFormKept) == "1":
+		page.Notice = s.endNotice(q.Get(paramEnd), q.Get(paramFormKept) == "1")
+	case q.Get("mdp") == "1":
 		page.Notice = noticePasswordReset
 	case reauth:
 		page.Notice = "Un service en ligne demande une connexion par Procura : identifiez-vous pour choisir l'usager."
@@ -74,24 +78,28 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.beginPendingEnrolment(w, r, a.ID)
 		return
 	case err != nil:
-		s.signInRefused(w, r, creds.Email, err)
+		s.signInRefused(w, r, creds.Email, form.Get(fieldReturn), err)
 		return
 	}
-	http.Redirect(w, r, s.afterSignIn(r), http.StatusSeeOther)
+	http.Redirect(w, r, s.afterSignIn(r, form.Get(fieldReturn)), http.StatusSeeOther)
 }
 
 // afterSignIn is where a sign-in continues: the choice of a service's
-// pending request, or the aidant's home.
-func (s *Server) afterSignIn(r *http.Request) string {
-	if s.hasPending(r) {
+// pending request, else the page asked for before (returnTo, if a safe
+// path of this site), else the aidant's home.
+func (s *Server) afterSignIn(r *http.Request, returnTo string) string {
+	switch {
+	case s.hasPending(r):
 		return PathChoice
+	case safeReturnPath(returnTo):
+		return returnTo
 	}
 	return PathAidantHome
 }
 
 // signInRefused shows the form again with the refusal's safe message; the
 // status says why (401, 403, 429), so that scripts see it too.
-func (s *Server) signInRefused(w http.ResponseWriter, r *http.Request, email string, err error) {
+func (s *Server) signInRefused(w http.ResponseWriter, r *http.Request, email, returnTo string, err error) {
 	status := http.StatusUnauthorized
 	switch problem.CodeOf(err) {
 	case problem.Unauthorized:
@@ -112,10 +120,14 @@ func (s *Server) signInRefused(w http.ResponseWriter, r *http.Request, email str
 		s.serveError(w, r, terr)
 		return
 	}
-	s.render(w, r, status, &templates.SignInPage{
+	page := &templates.SignInPage{
 		Layout: templates.Layout{Title: "Connexion", CSRFToken: tok},
 		Email:  email, Error: problem.MessageOf(err),
-	})
+	}
+	if safeReturnPath(returnTo) {
+		page.Return = returnTo
+	}
+	s.render(w, r, status, page)
 }
 
 // beginPendingEnrolment remembers, in the not-yet-signed-in session, whose
@@ -247,7 +259,7 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request) {
 		s.renderEnrolPage(w, r, http.StatusBadRequest, e, problem.MessageOf(err))
 		return
 	}
-	http.Redirect(w, r, s.afterSignIn(r), http.StatusSeeOther)
+	http.Redirect(w, r, s.afterSignIn(r, ""), http.StatusSeeOther)
 }
 
 // qrDataURL renders an otpauth URI as a PNG QR code in a data: URL (the CSP
@@ -295,5 +307,5 @@ func (s *Server) handleEnrolCard(w http.ResponseWriter, r *http.Request) {
 		s.renderEnrolPageWith(w, r, http.StatusBadRequest, e, &templates.EnrolPage{Serial: form.Get("serial"), CardError: problem.MessageOf(err)})
 		return
 	}
-	http.Redirect(w, r, s.afterSignIn(r), http.StatusSeeOther)
+	http.Redirect(w, r, s.afterSignIn(r, ""), http.StatusSeeOther)
 }

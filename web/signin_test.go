@@ -119,7 +119,7 @@ func TestSignInJourney(t *testing.T) {
 		if _, body := e.do(c, http.MethodGet, "/connexion?fin=1", nil, nil); !strings.Contains(body, "Vous êtes déconnecté") {
 			t.Error("no signed-out notice")
 		}
-		if resp, _ := e.do(c, http.MethodGet, "/aidant", nil, nil); resp.Header.Get("Location") != "/connexion" {
+		if resp, _ := e.do(c, http.MethodGet, "/aidant", nil, nil); resp.Header.Get("Location") != "/connexion?retour=%2Faidant" {
 			t.Errorf("GET /aidant after sign-out = %d → %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
 	})

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
-	"time"
 
 	"procura/audit"
 	"procura/franceconnect"
@@ -236,28 +234,4 @@ func (s *Server) handleUsagerSignOut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, PathUsagerLanding+"?fin=1", http.StatusSeeOther)
-}
-
-var frenchMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-
-// frenchBirthdate shows a FranceConnect birthdate, partial ones included
-// ("1962-00-00" is "1962", "1962-05-00" is "mai 1962").
-func frenchBirthdate(s string) string {
-	return strings.TrimPrefix(strings.TrimPrefix(bornOn(s), "le "), "en ")
-}
-
-// bornOn is a FranceConnect birthdate after "né(e)": "le 12 avril 1985",
-// "en mai 1962", "en 1962" (partial birthdates, "présumé né").
-func bornOn(s string) string {
-	t, err := time.Parse("2006-01-02", s)
-	switch {
-	case err == nil:
-		return "le " + t.Format("2") + " " + frenchMonths[t.Month()-1] + " " + t.Format("2006")
-	case len(s) == 10 && s[5:] == "00-00":
-		return "en " + s[:4]
-	case len(s) == 10 && s[8:] == "00" && s[5:7] >= "01" && s[5:7] <= "12":
-		m := int(s[5]-'0')*10 + int(s[6]-'0')
-		return "en " + frenchMonths[m-1] + " " + s[:4]
-	}
-	return s
 }

@@ -73,7 +73,10 @@ func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	for _, m := range ms {
 		row := templates.UsagerMandateRow{MandateRow: s.mandateRow(m, now), Organisation: names.organisation(r.Context(), m.OrganisationID),
-			Suspended: m.Suspended()}
+			Suspended: m.Suspended(), AttestationURL: PathUsagerMandateAttestation(m.ID)}
+		if hasRevocation(m) {
+			row.RevocationURL = PathUsagerRevocationAttestation(m.ID)
+		}
 		row.Controller = names.controller(r.Context(), m.OrganisationID)
 		page.Messages.Wanted = page.Messages.Wanted || m.NotifyUsager
 		for _, p := range m.Permissions {
@@ -95,7 +98,7 @@ func (s *Server) handleUsagerSpace(w http.ResponseWriter, r *http.Request) {
 		if !shown {
 			continue
 		}
-		act := templates.ActRow{ReceiptURL: fmt.Sprintf("/usager/actes/%d/recu", e.ID), When: mandate.FrenchDateTime(e.Time, paris()), What: what,
+		act := templates.ActRow{ReceiptURL: fmt.Sprintf("/usager/actes/%d/recu", e.ID), When: frenchMoment(e.Time), What: what,
 			Organisation: names.organisation(r.Context(), e.OrganisationID)}
 		if p, ok := procedure.ByID(e.Procedure); ok {
 			act.Procedure = p.Label

@@ -168,7 +168,7 @@ func TestFranceConnectLogoutReturnIsNoOpenRedirect(t *testing.T) {
 }
 
 func TestFrenchBirthdate(t *testing.T) {
-	for in, want := range map[string]string{"1985-04-12": "12 avril 1985", "1962-00-00": "1962", "1970-08-00": "août 1970", "bad": "bad"} {
+	for in, want := range map[string]string{"1985-04-12": "12 avril 1985", "1962-00-00": "1962 (jour et mois inconnus)", "1970-08-00": "août 1970 (jour inconnu)", "bad": "bad"} {
 		if got := frenchBirthdate(in); got != want {
 			t.Errorf("frenchBirthdate(%q) = %q, want %q", in, got, want)
 		}

@@ -75,7 +75,7 @@ Base de données : %s
 Aidants et responsables : %s/connexion
 Espace responsable      : %s/responsable
 Espace usager           : %s/usager  (FranceConnect : bac à sable %s)
-Service démo            : %s/demo-service  (se connecte avec Procura)
+Service en ligne        : %s/demo-service  (Caisse d'allocations de démonstration, se connecte avec Procura)
 Courriels               : %s%s  (rien n'est envoyé en développement)
 
 Organisation : %s (SIRET %s)
