@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"procura/account"
@@ -74,6 +75,18 @@ func (s *Server) loadManager(w http.ResponseWriter, r *http.Request) (managerCal
 		return managerCaller{}, false
 	}
 	return managerCaller{caller: c, m: m}, true
+}
+
+// managerForm parses the request's form and loads the manager calling: the
+// prologue of the manager space's handlers. false when it has answered.
+func (s *Server) managerForm(w http.ResponseWriter, r *http.Request) (url.Values, managerCaller, bool) {
+	form, err := parseForm(r, s.settings.MaxBodyBytes)
+	if err != nil {
+		s.serveError(w, r, err)
+		return nil, managerCaller{}, false
+	}
+	mc, ok := s.loadManager(w, r)
+	return form, mc, ok
 }
 
 // nav is the manager space's header for section active.

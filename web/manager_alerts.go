@@ -14,11 +14,7 @@ import (
 // handleManagerAlertAcknowledge marks an alert of the organisation as
 // taken into account (an act in the journal), then shows the dashboard.
 func (s *Server) handleManagerAlertAcknowledge(w http.ResponseWriter, r *http.Request) {
-	if _, err := parseForm(r, s.settings.MaxBodyBytes); err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	_, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}
@@ -33,12 +29,7 @@ func (s *Server) handleManagerAlertAcknowledge(w http.ResponseWriter, r *http.Re
 // thresholds (an act in the journal); a bad value shows the settings page
 // with why, and nothing is stored.
 func (s *Server) handleManagerAlertThresholds(w http.ResponseWriter, r *http.Request) {
-	form, err := parseForm(r, s.settings.MaxBodyBytes)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	form, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}

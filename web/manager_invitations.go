@@ -68,12 +68,7 @@ func (s *Server) newMemberRefused(w http.ResponseWriter, r *http.Request, mc man
 
 // handleManagerInvite creates an invitation and shows its link, once.
 func (s *Server) handleManagerInvite(w http.ResponseWriter, r *http.Request) {
-	form, err := parseForm(r, s.settings.MaxBodyBytes)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	form, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}
@@ -99,12 +94,7 @@ func (s *Server) renderInvitationLink(w http.ResponseWriter, r *http.Request, mc
 
 // handleManagerAddExisting adds an existing account, found by email.
 func (s *Server) handleManagerAddExisting(w http.ResponseWriter, r *http.Request) {
-	form, err := parseForm(r, s.settings.MaxBodyBytes)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	form, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}
@@ -118,11 +108,7 @@ func (s *Server) handleManagerAddExisting(w http.ResponseWriter, r *http.Request
 
 // handleManagerInvitationResend gives an invitation a new link.
 func (s *Server) handleManagerInvitationResend(w http.ResponseWriter, r *http.Request) {
-	if _, err := parseForm(r, s.settings.MaxBodyBytes); err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	_, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}
@@ -136,11 +122,7 @@ func (s *Server) handleManagerInvitationResend(w http.ResponseWriter, r *http.Re
 
 // handleManagerInvitationCancel cancels an invitation.
 func (s *Server) handleManagerInvitationCancel(w http.ResponseWriter, r *http.Request) {
-	if _, err := parseForm(r, s.settings.MaxBodyBytes); err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	_, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}

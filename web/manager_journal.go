@@ -19,12 +19,7 @@ import (
 // handleManagerJournal shows a page of the organisation's journal; a
 // malformed filter shows the page with why, never an error page.
 func (s *Server) handleManagerJournal(w http.ResponseWriter, r *http.Request) {
-	form, err := parseForm(r, s.settings.MaxBodyBytes)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	form, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}
@@ -45,18 +40,13 @@ func (s *Server) handleManagerJournal(w http.ResponseWriter, r *http.Request) {
 // export is recorded before the first byte is sent; a malformed filter
 // shows the journal's page with why.
 func (s *Server) handleManagerJournalExport(w http.ResponseWriter, r *http.Request) {
-	form, err := parseForm(r, s.settings.MaxBodyBytes)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	form, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}
 	f := oversight.FilterFromValues(form)
 	out := &lazyCSV{w: w, name: "journal-" + s.now().In(paris()).Format("2006-01-02") + ".csv"}
-	err = s.oversight.Export(r.Context(), mc.m, f, out)
+	err := s.oversight.Export(r.Context(), mc.m, f, out)
 	switch {
 	case err == nil:
 	case out.started:

@@ -15,12 +15,7 @@ import (
 // handleManagerSettings shows the organisation's name, SIRET and allowed
 // procedures.
 func (s *Server) handleManagerSettings(w http.ResponseWriter, r *http.Request) {
-	form, err := parseForm(r, s.settings.MaxBodyBytes)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	form, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}
@@ -91,16 +86,11 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, mc manag
 
 // handleManagerSettingsSave changes the name and allowed procedures.
 func (s *Server) handleManagerSettingsSave(w http.ResponseWriter, r *http.Request) {
-	form, err := parseForm(r, s.settings.MaxBodyBytes)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	form, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}
-	_, err = s.directory.UpdateOrganisation(r.Context(), mc.m, account.OrganisationSettings{Name: form.Get("name"), Procedures: form["procedure"]})
+	_, err := s.directory.UpdateOrganisation(r.Context(), mc.m, account.OrganisationSettings{Name: form.Get("name"), Procedures: form["procedure"]})
 	if problem.CodeOf(err) == problem.Invalid {
 		s.renderSettings(w, r, mc, http.StatusBadRequest, form.Get("name"), form["procedure"], problem.MessageOf(err), "", nil, nil)
 		return

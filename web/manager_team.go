@@ -50,12 +50,7 @@ func frenchDate(t *time.Time) string {
 
 // handleManagerAidants lists the team, filtered, and the open invitations.
 func (s *Server) handleManagerAidants(w http.ResponseWriter, r *http.Request) {
-	form, err := parseForm(r, s.settings.MaxBodyBytes)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	form, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}
@@ -105,12 +100,7 @@ var managerNotices = map[string]string{
 
 // handleManagerAidant shows one member of the team.
 func (s *Server) handleManagerAidant(w http.ResponseWriter, r *http.Request) {
-	form, err := parseForm(r, s.settings.MaxBodyBytes)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	form, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}

@@ -18,18 +18,13 @@ import (
 // details (an act in the journal); a bad value shows the settings page
 // with why, and nothing is stored.
 func (s *Server) handleManagerOrganisationContact(w http.ResponseWriter, r *http.Request) {
-	form, err := parseForm(r, s.settings.MaxBodyBytes)
-	if err != nil {
-		s.serveError(w, r, err)
-		return
-	}
-	mc, ok := s.loadManager(w, r)
+	form, mc, ok := s.managerForm(w, r)
 	if !ok {
 		return
 	}
 	in := account.Contact{Address: form.Get("adresse"), Email: form.Get("courriel"),
 		DPOName: form.Get("dpo_nom"), DPOEmail: form.Get("dpo_courriel")}
-	_, err = s.directory.UpdateOrganisationContact(r.Context(), mc.m, in)
+	_, err := s.directory.UpdateOrganisationContact(r.Context(), mc.m, in)
 	if problem.CodeOf(err) == problem.Invalid {
 		o := mc.Current.Organisation
 		typed := contactForm(in)
