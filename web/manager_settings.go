@@ -24,7 +24,22 @@ func (s *Server) handleManagerSettings(w http.ResponseWriter, r *http.Request) {
 	if form.Get("fait") == "1" {
 		notice = "Les réglages de l'organisation sont enregistrés."
 	}
-	s.renderSettings(w, r, mc, http.StatusOK, o.Name, o.Procedures, "", notice, nil, nil)
+	// One of the page's three forms posted after the session ended comes
+	// back as typed (form_saved.go).
+	name, checked := o.Name, o.Procedures
+	var thresholds *templates.AlertThresholdsForm
+	var contact *templates.OrganisationContactForm
+	if kept, ok := s.savedFormFor(w, r, mc.Account.ID, PathManagerSettings); ok {
+		name, checked = kept.Get("name"), kept["procedure"]
+	} else if kept, ok := s.savedFormFor(w, r, mc.Account.ID, PathManagerAlertThresholds); ok {
+		f := thresholdsForm(kept)
+		thresholds = &f
+	} else if kept, ok := s.savedFormFor(w, r, mc.Account.ID, PathManagerOrganisationContact); ok {
+		f := contactForm(account.Contact{Address: kept.Get("adresse"), Email: kept.Get("courriel"),
+			DPOName: kept.Get("dpo_nom"), DPOEmail: kept.Get("dpo_courriel")})
+		contact = &f
+	}
+	s.renderSettings(w, r, mc, http.StatusOK, name, checked, "", notice, thresholds, contact)
 }
 
 // renderSettings shows the settings page; thresholds is the alerts' form

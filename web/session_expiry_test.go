@@ -285,3 +285,52 @@ func TestInvitationFormPostedAfterSessionEndIsShownAgain(t *testing.T) {
 		}
 	}
 }
+
+// Each of the three forms of the manager's settings page, typed then sent
+// after the session ended, comes back as typed after the sign-in.
+func TestSettingsFormsPostedAfterSessionEndAreShownAgain(t *testing.T) {
+	cases := []struct {
+		name   string
+		action string
+		typed  url.Values
+		want   []string
+	}{
+		{"organisation", PathManagerSettings, url.Values{"name": {"Maison France Services d'Ys"}, "procedure": {"social", "logement"}},
+			[]string{`value="Maison France Services d&#39;Ys"`}},
+		{"thresholds", PathManagerAlertThresholds, url.Values{"facteur_volume": {"9"}, "refus": {"17"}},
+			[]string{`value="17"`, `value="9"`}},
+		{"contact", PathManagerOrganisationContact, url.Values{"adresse": {"3 place du Marché, 29000 Quimper"},
+			"courriel": {"contact@ys.example.fr"}, "dpo_courriel": {"dpo@ys.example.fr"}},
+			[]string{`value="3 place du Marché, 29000 Quimper"`, `value="contact@ys.example.fr"`, `value="dpo@ys.example.fr"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, dbtest.SQLite(t))
+			org, _ := e.orgAndAidant(true)
+			manager := e.addAccount(org.ID, account.RoleManager)
+			c := e.signInAidant(manager)
+			tc.typed.Set("csrf_token", e.pageToken(c, PathManagerSettings))
+			e.clock.Advance(31 * time.Minute)
+			resp, _ := e.do(c, http.MethodPost, tc.action, strings.NewReader(tc.typed.Encode()), http.Header{
+				"Content-Type": {"application/x-www-form-urlencoded"}, "Referer": {e.ts.URL + PathManagerSettings}})
+			loc, _ := url.Parse(resp.Header.Get("Location"))
+			if resp.StatusCode != http.StatusSeeOther || loc.Query().Get("formulaire") != "1" || loc.Query().Get("retour") != PathManagerSettings {
+				t.Fatalf("POST after the end = %d → %s", resp.StatusCode, loc)
+			}
+			form := url.Values{"csrf_token": {e.pageToken(c, loc.RequestURI())}, "email": {manager.Account.Email},
+				"password": {"correct horse battery"}, "code": {e.nextCode(manager)}, "retour": {loc.Query().Get("retour")}}
+			if resp, _ := e.post(c, PathSignIn, form); resp.Header.Get("Location") != PathManagerSettings {
+				t.Fatalf("sign-in → %s", resp.Header.Get("Location"))
+			}
+			_, body := e.follow(c, PathManagerSettings)
+			for _, want := range tc.want {
+				if !strings.Contains(body, want) {
+					t.Errorf("the settings page shown again lacks %s", want)
+				}
+			}
+			if _, again := e.follow(c, PathManagerSettings); strings.Contains(again, tc.want[0]) {
+				t.Error("the kept form is shown a second time")
+			}
+		})
+	}
+}
