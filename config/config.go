@@ -111,6 +111,26 @@ type Operator struct {
 	Host string
 }
 
+// Placeholders lists the PROCURA_OPERATOR_* variables still at their
+// defaults, which are development placeholders: `procura serve` refuses to
+// start with any, since the signed mandate text sends the usager to the
+// legal notice for the operator's details.
+func (o Operator) Placeholders() []string {
+	var left []string
+	for _, v := range []struct{ name, value string }{
+		{"PROCURA_OPERATOR_NAME", o.Name}, {"PROCURA_OPERATOR_ADDRESS", o.Address},
+		{"PROCURA_OPERATOR_EMAIL", o.Email}, {"PROCURA_OPERATOR_DPO_EMAIL", o.DPOEmail},
+		{"PROCURA_OPERATOR_DIRECTOR", o.PublicationDirector}, {"PROCURA_OPERATOR_HOST", o.Host},
+	} {
+		for _, d := range Vars {
+			if d.Name == v.name && d.Default == v.value {
+				left = append(left, v.name)
+			}
+		}
+	}
+	return left
+}
+
 // Var documents one environment variable; Vars lists them all, in the order
 // the README shows them.
 type Var struct {

@@ -284,6 +284,9 @@ func TestComposeNetwork(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Errorf("procura serve would refuse the compose environment: %v", err)
 	}
+	if left := cfg.Operator.Placeholders(); len(left) > 0 {
+		t.Errorf("procura serve would refuse the compose environment's operator placeholders: %v", left)
+	}
 
 	caddy := f.Services["caddy"]
 	caddyfile, err := os.ReadFile("Caddyfile")

@@ -116,6 +116,10 @@ func startCluster(t *testing.T, n int) *cluster {
 		"PROCURA_DB_MAX_CONNS=8",
 		// A mail server nobody listens on: notices wait in the outbox.
 		"PROCURA_SMTP_HOST=127.0.0.1", "PROCURA_SMTP_PORT=9", "PROCURA_SMTP_FROM=procura@cluster.test", "PROCURA_SMTP_STARTTLS=none",
+		// The operator's details of the legal pages (serve refuses the placeholders).
+		"PROCURA_OPERATOR_NAME=Opérateur du test", "PROCURA_OPERATOR_ADDRESS=1 rue du Test, 75000 Paris",
+		"PROCURA_OPERATOR_EMAIL=contact@cluster.test", "PROCURA_OPERATOR_DPO_EMAIL=dpo@cluster.test",
+		"PROCURA_OPERATOR_DIRECTOR=Camille Test", "PROCURA_OPERATOR_HOST=Hébergeur du test, 59000 Lille",
 		"PROCURA_MAINTENANCE_INTERVAL=1s",
 		"PROCURA_LOG_LEVEL=warn",
 		"SSL_CERT_FILE="+caFile,

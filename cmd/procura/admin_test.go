@@ -198,6 +198,9 @@ func TestServeRefusesOutdatedSchema(t *testing.T) {
 		"PROCURA_FC_CLIENT_ID": "procura", "PROCURA_FC_CLIENT_SECRET": "secret",
 		"PROCURA_SMTP_HOST": "127.0.0.1", "PROCURA_SMTP_FROM": "procura@example.fr", "PROCURA_SMTP_STARTTLS": "none",
 	}
+	for k, v := range testOperator {
+		env[k] = v
+	}
 	r := runCLI(t, env, "", "serve")
 	if r.code != 1 || !strings.Contains(r.stderr, "procura migrate") {
 		t.Errorf("serve on an unmigrated database: exit %d, stderr %q", r.code, r.stderr)
@@ -207,6 +210,21 @@ func TestServeRefusesOutdatedSchema(t *testing.T) {
 	if r := runCLI(t, env, "", "serve"); r.code != 1 || !strings.Contains(r.stderr, "PROCURA_SMTP_HOST: required") {
 		t.Errorf("serve without a mail server: exit %d, stderr %q", r.code, r.stderr)
 	}
+	// Without the operator's details, the legal notice the mandates send
+	// the usagers to would show placeholders.
+	env["PROCURA_SMTP_HOST"] = "127.0.0.1"
+	delete(env, "PROCURA_OPERATOR_DPO_EMAIL")
+	if r := runCLI(t, env, "", "serve"); r.code != 1 || !strings.Contains(r.stderr, "PROCURA_OPERATOR_DPO_EMAIL: still the development placeholders") {
+		t.Errorf("serve with a placeholder operator: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// testOperator are the operator's details a `procura serve` of the tests
+// runs with.
+var testOperator = map[string]string{
+	"PROCURA_OPERATOR_NAME": "Opérateur de test", "PROCURA_OPERATOR_ADDRESS": "1 rue du Test, 75000 Paris",
+	"PROCURA_OPERATOR_EMAIL": "contact@procura.test", "PROCURA_OPERATOR_DPO_EMAIL": "dpo@procura.test",
+	"PROCURA_OPERATOR_DIRECTOR": "Camille Test", "PROCURA_OPERATOR_HOST": "Hébergeur de test, 2 rue du Test, 59000 Lille",
 }
 
 func TestDevRefusesNonLoopbackBaseURL(t *testing.T) {

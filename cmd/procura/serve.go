@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"procura/app"
@@ -40,6 +41,11 @@ func (c *CLI) serve(ctx context.Context, args []string) error {
 		// an email of each login in their name: a server that cannot send
 		// it does not start.
 		return errors.New("configuration:\nPROCURA_SMTP_HOST: required by `procura serve`: the mandates promise email notices to the usagers who ask for them")
+	}
+	if left := cfg.Operator.Placeholders(); len(left) > 0 {
+		// The mandate text sends the usager to the legal notice for the
+		// operator's details and its data protection officer's.
+		return fmt.Errorf("configuration:\n%s: still the development placeholders; `procura serve` needs the operator's real details for the legal pages", strings.Join(left, ", "))
 	}
 	logger := c.newLogger(cfg.LogLevel)
 	a, err := app.New(ctx, cfg, logger, time.Now)
