@@ -22,17 +22,15 @@ const (
 	HabilitationReminderLate  = 7
 )
 
-// reminderRow is the expiry_reminders table, shared with mandate (which
-// writes subject_kind 'mandate'); account writes 'habilitation'.
+// reminderRow is a reminder written (table habilitation_reminders).
 type reminderRow struct {
-	SubjectKind   string `gorm:"primaryKey"`
-	SubjectID     string `gorm:"primaryKey"`
-	EndsAt        time.Time
-	ThresholdDays int
+	AccountID     string    `gorm:"primaryKey"`
+	EndsAt        time.Time `gorm:"primaryKey"`
+	ThresholdDays int       `gorm:"primaryKey"`
 	CreatedAt     time.Time
 }
 
-func (reminderRow) TableName() string { return "expiry_reminders" }
+func (reminderRow) TableName() string { return "habilitation_reminders" }
 
 // HabilitationMessage composes the reminder to an aidant whose habilitation
 // ends in about threshold days (notice.Notices.HabilitationEnding).
@@ -48,7 +46,7 @@ func (d *Directory) RemindHabilitationExpiries(ctx context.Context, limit int, c
 	now := d.now().UTC()
 	// Reminders of habilitations that ended (or were extended past them)
 	// are of no use any more.
-	if err := d.db.Conn(ctx).Where("subject_kind = 'habilitation' AND ends_at <= ?", now).Delete(&reminderRow{}).Error; err != nil {
+	if err := d.db.Conn(ctx).Where("ends_at <= ?", now).Delete(&reminderRow{}).Error; err != nil {
 		return 0, fmt.Errorf("account: purge reminders: %w", err)
 	}
 	done := 0
@@ -62,7 +60,7 @@ func (d *Directory) RemindHabilitationExpiries(ctx context.Context, limit int, c
 		var rows []accountRow
 		err := d.db.Conn(ctx).Where(`active AND habilitated_until > ? AND habilitated_until <= ?
 			AND id IN (SELECT account_id FROM memberships WHERE role = ?)
-			AND NOT EXISTS (SELECT 1 FROM expiry_reminders e WHERE e.subject_kind = 'habilitation' AND e.subject_id = CAST(accounts.id AS TEXT)
+			AND NOT EXISTS (SELECT 1 FROM habilitation_reminders e WHERE e.account_id = CAST(accounts.id AS TEXT)
 				AND e.ends_at = accounts.habilitated_until AND e.threshold_days = ?)`, t.from, t.to, string(RoleAidant), t.days).
 			Order("habilitated_until, id").Limit(limit - done).Find(&rows).Error
 		if err != nil {
@@ -83,7 +81,7 @@ func (d *Directory) RemindHabilitationExpiries(ctx context.Context, limit int, c
 
 func (d *Directory) remindHabilitation(ctx context.Context, r accountRow, threshold int, now time.Time, compose HabilitationMessage) error {
 	return d.db.InTx(ctx, func(ctx context.Context) error {
-		res := d.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&reminderRow{SubjectKind: "habilitation", SubjectID: r.ID,
+		res := d.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&reminderRow{AccountID: r.ID,
 			EndsAt: r.HabilitatedUntil.UTC(), ThresholdDays: threshold, CreatedAt: now})
 		if res.Error != nil {
 			return fmt.Errorf("account: record reminder: %w", res.Error)

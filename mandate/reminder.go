@@ -19,28 +19,26 @@ const (
 	ReminderLate  = 7
 )
 
-// reminderRow is the expiry_reminders table, shared with account (which
-// writes subject_kind 'habilitation'); mandate writes 'mandate'.
+// reminderRow is a reminder written (table mandate_reminders).
 type reminderRow struct {
-	SubjectKind   string `gorm:"primaryKey"`
-	SubjectID     string `gorm:"primaryKey"`
-	EndsAt        time.Time
-	ThresholdDays int
+	MandateID     string    `gorm:"primaryKey"`
+	EndsAt        time.Time `gorm:"primaryKey"`
+	ThresholdDays int       `gorm:"primaryKey"`
 	CreatedAt     time.Time
 }
 
-func (reminderRow) TableName() string { return "expiry_reminders" }
+func (reminderRow) TableName() string { return "mandate_reminders" }
 
 // RemindExpiries writes the expiry reminders due now, at most limit of
 // them, each in its own transaction with the row that records it (the
-// primary key of expiry_reminders makes a second writer do nothing). It
+// primary key of mandate_reminders makes a second writer do nothing). It
 // returns how many mandates it handled. A mandate with no permission left
 // usable is marked reminded and told nothing.
 func (r *Registry) RemindExpiries(ctx context.Context, limit int) (int, error) {
 	now := r.now().UTC()
 	// Reminders of mandates that ended are of no use any more: the table
 	// holds only the mandates ending within ReminderEarly days.
-	if err := r.db.Conn(ctx).Where("subject_kind = 'mandate' AND ends_at <= ?", now).Delete(&reminderRow{}).Error; err != nil {
+	if err := r.db.Conn(ctx).Where("ends_at <= ?", now).Delete(&reminderRow{}).Error; err != nil {
 		return 0, fmt.Errorf("mandate: purge reminders: %w", err)
 	}
 	done := 0
@@ -54,7 +52,7 @@ func (r *Registry) RemindExpiries(ctx context.Context, limit int) (int, error) {
 		var rows []mandateRow
 		err := r.db.Conn(ctx).Where(`notify_usager AND revoked_at IS NULL AND expiry_recorded_at IS NULL
 			AND expires_at > ? AND expires_at <= ? AND duration_days >= ?
-			AND NOT EXISTS (SELECT 1 FROM expiry_reminders e WHERE e.subject_kind = 'mandate' AND e.subject_id = CAST(mandates.id AS TEXT)
+			AND NOT EXISTS (SELECT 1 FROM mandate_reminders e WHERE e.mandate_id = CAST(mandates.id AS TEXT)
 				AND e.threshold_days = ?)`, t.from, t.to, 2*t.days, t.days).
 			Order("expires_at, id").Limit(limit - done).Find(&rows).Error
 		if err != nil {
@@ -75,7 +73,7 @@ func (r *Registry) RemindExpiries(ctx context.Context, limit int) (int, error) {
 
 func (r *Registry) remind(ctx context.Context, row mandateRow, days int, now time.Time) error {
 	return r.db.InTx(ctx, func(ctx context.Context) error {
-		res := r.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&reminderRow{SubjectKind: "mandate", SubjectID: row.ID,
+		res := r.db.Conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&reminderRow{MandateID: row.ID,
 			EndsAt: row.ExpiresAt.UTC(), ThresholdDays: days, CreatedAt: now})
 		if res.Error != nil {
 			return fmt.Errorf("mandate: record reminder: %w", res.Error)

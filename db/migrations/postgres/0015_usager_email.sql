@@ -26,16 +26,23 @@ ALTER TABLE outbox_messages ADD COLUMN usager_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox_messages ADD COLUMN list_unsubscribe TEXT NOT NULL DEFAULT '';
 
 -- Expiry reminders written, one per subject, end date and threshold: the
--- primary key makes the maintenance job idempotent across instances.
-CREATE TABLE expiry_reminders (
-    subject_kind   TEXT NOT NULL CHECK (subject_kind IN ('mandate', 'habilitation')),
-    subject_id     TEXT NOT NULL,
+-- primary key makes the maintenance job idempotent across instances. One
+-- table per owner: package mandate writes the mandates', package account
+-- the habilitations'.
+CREATE TABLE mandate_reminders (
+    mandate_id     TEXT NOT NULL,
     ends_at        TIMESTAMPTZ NOT NULL,
     threshold_days INTEGER NOT NULL,
     created_at     TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (subject_kind, subject_id, ends_at, threshold_days)
+    PRIMARY KEY (mandate_id, ends_at, threshold_days)
 );
-CREATE INDEX expiry_reminders_created ON expiry_reminders (created_at);
+CREATE TABLE habilitation_reminders (
+    account_id     TEXT NOT NULL,
+    ends_at        TIMESTAMPTZ NOT NULL,
+    threshold_days INTEGER NOT NULL,
+    created_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (account_id, ends_at, threshold_days)
+);
 
 -- "Mot de passe oublié" requests waiting for the outbox worker: the page
 -- writes one row whether the address has an account or not (the same work,
