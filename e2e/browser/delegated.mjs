@@ -3,30 +3,14 @@
 // "Se connecter avec Procura", picks the usager and the procedure, and
 // lands back signed in as the usager with the act claim shown; the
 // service's logout ends the aidant's Procura session.
-import { run, totp, expect, expectText, expectOnPhone } from './lib.mjs';
+import { run, codes, signInAidant, expect, expectText, expectOnPhone } from './lib.mjs';
 
 const base = process.env.BASE_URL;
 const seed = process.env.TOTP_SEED;
 
-async function freshCode(used) {
-  for (;;) {
-    const code = totp(seed);
-    if (!used.has(code)) {
-      used.add(code);
-      return code;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 await run('delegated', async (page) => {
-  const used = new Set();
-  await page.goto(`${base}/connexion`);
-  await page.getByLabel('Adresse électronique').fill(process.env.EMAIL);
-  await page.getByLabel('Mot de passe').fill(process.env.PASSWORD);
-  await page.getByLabel('Code à usage unique').fill(await freshCode(used));
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${base}/aidant`);
+  const freshCode = codes(seed);
+  await signInAidant(page, base, await freshCode());
 
   // Before any mandate: no usager to choose, and cancelling returns access_denied.
   await page.goto(`${base}/demo-service/`);
@@ -44,7 +28,7 @@ await run('delegated', async (page) => {
   await page.getByRole('button', { name: /Jean-Luc/ }).click();
   await page.waitForURL(`${base}/aidant/mandats/recapitulatif`);
   await page.locator('#consent').check({ force: true });
-  await page.getByLabel('Votre code à usage unique').fill(await freshCode(used));
+  await page.getByLabel('Votre code à usage unique').fill(await freshCode());
   await page.getByRole('button', { name: 'Signer le mandat' }).click();
   await expectText(page, 'Le mandat est signé.');
 

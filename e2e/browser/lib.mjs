@@ -156,6 +156,33 @@ export function totp(seed, t = Date.now()) {
   return bin.toString().padStart(6, '0');
 }
 
+// codes hands out the TOTP codes of seed, each once: when the current
+// step's code was used already, it waits for the next step.
+export function codes(seed) {
+  const used = new Set();
+  return async () => {
+    for (;;) {
+      const code = totp(seed);
+      if (!used.has(code)) {
+        used.add(code);
+        return code;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+}
+
+// signInAidant signs the aidant of EMAIL and PASSWORD in with code and
+// waits for their home page.
+export async function signInAidant(page, base, code) {
+  await page.goto(`${base}/connexion`);
+  await page.getByLabel('Adresse électronique').fill(process.env.EMAIL);
+  await page.getByLabel('Mot de passe').fill(process.env.PASSWORD);
+  await page.getByLabel('Code à usage unique').fill(code);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${base}/aidant`);
+}
+
 export function expect(cond, message) {
   if (!cond) throw new Error(message);
 }

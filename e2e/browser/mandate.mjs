@@ -2,32 +2,15 @@
 // attestation, opens the verification link, revokes one procedure then the
 // whole mandate, and sees the statuses change.
 import { execFileSync } from 'node:child_process';
-import { run, totp, expect, expectText, expectOnPhone } from './lib.mjs';
+import { run, codes, signInAidant, expect, expectText, expectOnPhone } from './lib.mjs';
 
 const base = process.env.BASE_URL;
 const seed = process.env.TOTP_SEED;
 const artifacts = process.env.ARTIFACTS || '/tmp';
 
-// freshCode waits, if needed, for a TOTP step whose code was not used yet.
-async function freshCode(used) {
-  for (;;) {
-    const code = totp(seed);
-    if (!used.has(code)) {
-      used.add(code);
-      return code;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 await run('mandate', async (page) => {
-  const used = new Set();
-  await page.goto(`${base}/connexion`);
-  await page.getByLabel('Adresse électronique').fill(process.env.EMAIL);
-  await page.getByLabel('Mot de passe').fill(process.env.PASSWORD);
-  await page.getByLabel('Code à usage unique').fill(await freshCode(used));
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${base}/aidant`);
+  const freshCode = codes(seed);
+  await signInAidant(page, base, await freshCode());
 
   // The home page's call to action shows its label, not a blank square.
   const newMandate = page.locator('#contenu').getByRole('link', { name: 'Nouveau mandat' });
@@ -45,12 +28,12 @@ await run('mandate', async (page) => {
   await expectText(page, 'Texte du mandat (version v1)');
 
   // Without the usager's consent, nothing is signed.
-  await page.getByLabel('Votre code à usage unique').fill(await freshCode(used));
+  await page.getByLabel('Votre code à usage unique').fill(await freshCode());
   await page.getByRole('button', { name: 'Signer le mandat' }).click();
   await expectText(page, "L'usager doit déclarer consentir au mandat");
 
   await page.locator('#consent').check({ force: true });
-  await page.getByLabel('Votre code à usage unique').fill(await freshCode(used));
+  await page.getByLabel('Votre code à usage unique').fill(await freshCode());
   await page.getByRole('button', { name: 'Signer le mandat' }).click();
   await page.waitForURL(/\/aidant\/mandats\/[0-9a-f-]{36}\?cree=1/);
   await expectText(page, 'Le mandat est signé.');

@@ -4,30 +4,14 @@
 // message shown by the dev mail catcher, identifies with the FranceConnect
 // sandbox and suspends the mandate; the aidant's next delegated login finds
 // no usager to act for.
-import { run, totp, expect, expectText } from './lib.mjs';
+import { run, codes, signInAidant, expect, expectText } from './lib.mjs';
 
 const base = process.env.BASE_URL;
 const seed = process.env.TOTP_SEED;
 
-async function freshCode(used) {
-  for (;;) {
-    const code = totp(seed);
-    if (!used.has(code)) {
-      used.add(code);
-      return code;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 await run('not_me', async (page) => {
-  const used = new Set();
-  await page.goto(`${base}/connexion`);
-  await page.getByLabel('Adresse électronique').fill(process.env.EMAIL);
-  await page.getByLabel('Mot de passe').fill(process.env.PASSWORD);
-  await page.getByLabel('Code à usage unique').fill(await freshCode(used));
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL(`${base}/aidant`);
+  const freshCode = codes(seed);
+  await signInAidant(page, base, await freshCode());
 
   // A mandate for Jean-Luc D'Arcy, Social - Santé, told by email.
   await page.goto(`${base}/aidant/mandats/nouveau`);
@@ -38,7 +22,7 @@ await run('not_me', async (page) => {
   await page.waitForURL(`${base}/aidant/mandats/recapitulatif`);
   await page.locator('#consent').check({ force: true });
   await page.locator('#notify').check({ force: true });
-  await page.getByLabel('Votre code à usage unique').fill(await freshCode(used));
+  await page.getByLabel('Votre code à usage unique').fill(await freshCode());
   await page.getByRole('button', { name: 'Signer le mandat' }).click();
   await expectText(page, 'Le mandat est signé.');
 
@@ -83,7 +67,7 @@ await run('not_me', async (page) => {
   await page.goto(`${base}/connexion`);
   await page.getByLabel('Adresse électronique').fill(process.env.EMAIL);
   await page.getByLabel('Mot de passe').fill(process.env.PASSWORD);
-  await page.getByLabel('Code à usage unique').fill(await freshCode(used));
+  await page.getByLabel('Code à usage unique').fill(await freshCode());
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL(`${base}/aidant`);
   await page.goto(`${base}/demo-service/`);
