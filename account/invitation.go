@@ -351,15 +351,7 @@ func (d *Directory) AcceptInvitation(ctx context.Context, token, password, confi
 	if err != nil {
 		return Account{}, err
 	}
-	acc, err := d.Account(ctx, r.AccountID)
-	if err != nil {
-		return Account{}, err
-	}
-	hash, err := d.newPasswordHash(ctx, password, confirm, acc.Email, acc.GivenName, acc.FamilyName)
-	if err != nil {
-		return Account{}, err
-	}
-	ms, err := d.Memberships(ctx, r.AccountID)
+	_, hash, ms, err := d.newPassword(ctx, r.AccountID, password, confirm)
 	if err != nil {
 		return Account{}, err
 	}

@@ -149,19 +149,29 @@ var dummyHash = sync.OnceValue(func() string { return hashPassword("procura-dumm
 // anything is stored.
 func CheckPassword(p string, personal ...string) error { return checkPassword(p, personal...) }
 
-// newPasswordHash checks a new password typed twice by a person known by
-// personal (names, email) and returns its hash: what setting a password
-// (invitation, recovery) needs before its transaction.
-func (d *Directory) newPasswordHash(ctx context.Context, password, confirm string, personal ...string) (string, error) {
-	if err := checkPassword(password, personal...); err != nil {
-		return "", err
+// newPassword reads the account a link (invitation, recovery) sets the
+// password of, checks the new password typed twice (the rules, and not the
+// person's own names or email), and returns the account, the password's
+// hash and the account's memberships (the journal's actor): what setting a
+// password through a link needs before its transaction.
+func (d *Directory) newPassword(ctx context.Context, accountID, password, confirm string) (Account, string, []Membership, error) {
+	acc, err := d.Account(ctx, accountID)
+	if err != nil {
+		return Account{}, "", nil, err
+	}
+	if err := checkPassword(password, acc.Email, acc.GivenName, acc.FamilyName); err != nil {
+		return Account{}, "", nil, err
 	}
 	if password != confirm {
-		return "", ErrPasswordMismatch
+		return Account{}, "", nil, ErrPasswordMismatch
 	}
 	var hash string
 	if err := d.argon2(ctx, func() { hash = hashPassword(password) }); err != nil {
-		return "", err
+		return Account{}, "", nil, err
 	}
-	return hash, nil
+	ms, err := d.Memberships(ctx, accountID)
+	if err != nil {
+		return Account{}, "", nil, err
+	}
+	return acc, hash, ms, nil
 }

@@ -214,15 +214,7 @@ func (d *Directory) ResetPassword(ctx context.Context, token, password, confirm 
 	if err != nil {
 		return Account{}, err
 	}
-	acc, err := d.Account(ctx, row.AccountID)
-	if err != nil {
-		return Account{}, err
-	}
-	hash, err := d.newPasswordHash(ctx, password, confirm, acc.Email, acc.GivenName, acc.FamilyName)
-	if err != nil {
-		return Account{}, err
-	}
-	ms, err := d.Memberships(ctx, row.AccountID)
+	acc, hash, ms, err := d.newPassword(ctx, row.AccountID, password, confirm)
 	if err != nil {
 		return Account{}, err
 	}
