@@ -44,37 +44,56 @@ func (a *App) maintain(ctx context.Context) {
 }
 
 func (a *App) runMaintenance(ctx context.Context) {
-	start := time.Now()
-	err := a.recordExpiries(ctx)
-	a.Metrics.Job("mandate_expiries", err, time.Since(start))
-	start = time.Now()
-	err = a.eraseExpiredIdentities(ctx)
-	a.Metrics.Job("retention", err, time.Since(start))
-	start = time.Now()
-	err = a.rollUpJournal(ctx)
-	a.Metrics.Job("journal_rollup", err, time.Since(start))
-	start = time.Now()
-	err = a.raiseAlerts(ctx)
-	a.Metrics.Job("manager_alerts", err, time.Since(start))
-	start = time.Now()
-	err = a.purgeOutbox(ctx)
-	a.Metrics.Job("outbox_purge", err, time.Since(start))
-	start = time.Now()
-	err = a.remindExpiries(ctx)
-	a.Metrics.Job("expiry_reminders", err, time.Since(start))
-	start = time.Now()
-	err = a.purgePasswordResets(ctx)
-	a.Metrics.Job("password_reset_purge", err, time.Since(start))
-	start = time.Now()
+	for _, job := range []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"mandate_expiries", a.recordExpiries},
+		{"retention", a.eraseExpiredIdentities},
+		{"journal_rollup", a.rollUpJournal},
+		{"manager_alerts", a.raiseAlerts},
+		{"outbox_purge", a.purgeOutbox},
+		{"expiry_reminders", a.remindExpiries},
+		{"password_reset_purge", a.purgePasswordResets},
+		{"session_purge", a.purgeSessions},
+	} {
+		start := time.Now()
+		err := job.run(ctx)
+		a.Metrics.Job(job.name, err, time.Since(start))
+	}
+}
+
+// inBatches runs batch, which handles at most limit items and says how
+// many, until a batch handles fewer: a periodic job over a backlog of any
+// size. It logs what each batch did, or its error, as what.
+func (a *App) inBatches(ctx context.Context, what string, limit int, batch func(context.Context, int) (int, error)) error {
+	for {
+		n, err := batch(ctx, limit)
+		if err != nil {
+			a.Logger.Error("maintenance: "+what, "err", err)
+			return err
+		}
+		if n > 0 {
+			a.Logger.Info("maintenance: "+what, "count", n)
+		}
+		if n < limit {
+			return nil
+		}
+	}
+}
+
+// purgeSessions erases the ended sessions' data and deletes their bare
+// rows a day later.
+func (a *App) purgeSessions(ctx context.Context) error {
 	n, err := a.Sessions.PurgeExpired(ctx)
-	a.Metrics.Job("session_purge", err, time.Since(start))
 	if err != nil {
 		a.Logger.Error("maintenance: purge sessions", "err", err)
-		return
+		return err
 	}
 	if n > 0 {
 		a.Logger.Info("maintenance: purged ended sessions", "count", n)
 	}
+	return nil
 }
 
 // outboxKeep is how long a sent or failed message stays in the outbox:
@@ -84,37 +103,16 @@ const outboxKeep = 30 * 24 * time.Hour
 
 // purgeOutbox deletes the messages older than outboxKeep, by batches.
 func (a *App) purgeOutbox(ctx context.Context) error {
-	for {
-		n, err := a.Outbox.Purge(ctx, a.Now().Add(-outboxKeep), 500)
-		if err != nil {
-			a.Logger.Error("maintenance: purge outbox", "err", err)
-			return err
-		}
-		if n > 0 {
-			a.Logger.Info("maintenance: purged old email", "count", n)
-		}
-		if n < 500 {
-			return nil
-		}
-	}
+	return a.inBatches(ctx, "purge old email", 500, func(ctx context.Context, limit int) (int, error) {
+		n, err := a.Outbox.Purge(ctx, a.Now().Add(-outboxKeep), limit)
+		return int(n), err
+	})
 }
 
 // recordExpiries records the expiry of every mandate whose time has come,
 // by batches.
 func (a *App) recordExpiries(ctx context.Context) error {
-	for {
-		n, err := a.Mandates.RecordExpiries(ctx, 500)
-		if err != nil {
-			a.Logger.Error("maintenance: record mandate expiries", "err", err)
-			return err
-		}
-		if n > 0 {
-			a.Logger.Info("maintenance: recorded mandate expiries", "count", n)
-		}
-		if n < 500 {
-			return nil
-		}
-	}
+	return a.inBatches(ctx, "record mandate expiries", 500, a.Mandates.RecordExpiries)
 }
 
 // eraseExpiredIdentities runs the retention purge (PROCURA_RETENTION_DAYS)

@@ -71,44 +71,18 @@ func (a *App) deliverOutbox(ctx context.Context, w *outbox.Worker) {
 // remindExpiries writes the expiry reminders due: mandates to their usagers
 // who asked to be told, habilitations to their aidants (by batches).
 func (a *App) remindExpiries(ctx context.Context) error {
-	for {
-		n, err := a.Mandates.RemindExpiries(ctx, 200)
-		if err != nil {
-			a.Logger.Error("maintenance: mandate expiry reminders", "err", err)
-			return err
-		}
-		if n > 0 {
-			a.Logger.Info("maintenance: mandate expiry reminders written", "count", n)
-		}
-		if n < 200 {
-			break
-		}
+	if err := a.inBatches(ctx, "mandate expiry reminders", 200, a.Mandates.RemindExpiries); err != nil {
+		return err
 	}
-	for {
-		n, err := a.Directory.RemindHabilitationExpiries(ctx, 200, a.Notices.HabilitationEnding)
-		if err != nil {
-			a.Logger.Error("maintenance: habilitation expiry reminders", "err", err)
-			return err
-		}
-		if n > 0 {
-			a.Logger.Info("maintenance: habilitation expiry reminders written", "count", n)
-		}
-		if n < 200 {
-			return nil
-		}
-	}
+	return a.inBatches(ctx, "habilitation expiry reminders", 200, func(ctx context.Context, limit int) (int, error) {
+		return a.Directory.RemindHabilitationExpiries(ctx, limit, a.Notices.HabilitationEnding)
+	})
 }
 
 // purgePasswordResets deletes the expired recovery links, by batches.
 func (a *App) purgePasswordResets(ctx context.Context) error {
-	for {
-		n, err := a.Directory.PurgePasswordResets(ctx, 500)
-		if err != nil {
-			a.Logger.Error("maintenance: purge password resets", "err", err)
-			return err
-		}
-		if n < 500 {
-			return nil
-		}
-	}
+	return a.inBatches(ctx, "purge password resets", 500, func(ctx context.Context, limit int) (int, error) {
+		n, err := a.Directory.PurgePasswordResets(ctx, limit)
+		return int(n), err
+	})
 }
